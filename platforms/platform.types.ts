@@ -40,7 +40,13 @@ export interface PlatformExtras {
   /** StartSigningJob is allowed for this platform (false for Notation). */
   supportsSigningJobs: boolean;
   /** signingParameters keys this platform understands; others are rejected. Empty = any. */
-  signingParameters?: Record<string, { description: string; pattern?: string }>;
+  signingParameters?: Record<string, { description: string; pattern?: string; default?: string }>;
+  /**
+   * Key types the platform accepts, per encryption algorithm (`ECDSA` → `['EC_prime256v1']`, …).
+   * The platform rejects other keys at signing time; the server may also check it when a profile is created.
+   * Absent = the platform does not restrict key types.
+   */
+  keyTypes?: Partial<Record<string, KeyType[]>>;
 }
 
 /** Contents of `platforms/<id>/descriptor.json`. */
