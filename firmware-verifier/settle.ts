@@ -7,14 +7,14 @@ import { VerificationFailure } from './verification-failure.js';
  * (house rule 10; MCUboot `bootutil_img_validate` starts from failure the same way).
  */
 export function settle(checks: () => VerifyInfo): VerifyResult {
-  let result: VerifyResult = { ok: false, reason: 'InternalError' };
+  let result: VerifyResult = { ok: false, reason: 'InternalError', detail: 'verification did not complete' };
   try {
     result = { ok: true, info: checks() };
   } catch (error) {
     result =
       error instanceof VerificationFailure
         ? { ok: false, reason: error.reason, detail: error.detail }
-        : { ok: false, reason: 'InternalError' };
+        : { ok: false, reason: 'InternalError', detail: 'unexpected error' };
   }
   return result;
 }
