@@ -1,0 +1,3 @@
+/** Accounts and access keys (the server's IAM-like principals). */
+export { Accounts, writeCliFiles, type NewAccessKey } from './accounts.js';
+export { SecretBox, deriveKey } from './secret-box.js';

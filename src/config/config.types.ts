@@ -1,0 +1,27 @@
+/** Where the state lives: the embedded SQLite file, or a PostgreSQL server (scale-out). */
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/** A listening port and whether the user chose it (a chosen port that is taken is an error). */
+export interface PortConfig {
+  port: number;
+  explicit: boolean;
+  /** The variable or flag that sets it, named in errors. */
+  setBy: string;
+}
+
+/** The one typed, frozen configuration of a server process. */
+export interface Config {
+  dataDir: string;
+  host: string;
+  region: string;
+  api: PortConfig;
+  s3: PortConfig;
+  database: DatabaseConfig;
+  /** Per account and per operation token bucket; `ratePerSecond` 0 turns throttling off. */
+  throttle: { ratePerSecond: number; burst: number };
+  /** Largest request body the API accepts, in bytes (larger → 413). */
+  maxBodyBytes: number;
+  /** Largest allowed difference between a request's X-Amz-Date and the server clock. */
+  maxClockSkewMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config, PortConfig } from './config.types.js';
+
+/** Raised when configuration is invalid; the message names the option to change. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Options as they may appear in a JSON config file or as command-line flags (all optional). */
+export interface ConfigInput {
+  dataDir?: string;
+  host?: string;
+  region?: string;
+  port?: number;
+  s3Port?: number;
+  databaseUrl?: string;
+  throttleRatePerSecond?: number;
+  throttleBurst?: number;
+  maxBodyBytes?: number;
+  logLevel?: Config['logLevel'];
+}
+
+/** The defaults: everything embedded, on loopback, under ./data. */
+export const DEFAULTS = Object.freeze({
+  dataDir: './data',
+  host: '127.0.0.1',
+  region: 'us-east-1',
+  port: 8080,
+  s3Port: 9000,
+  throttleRatePerSecond: 200,
+  throttleBurst: 400,
+  maxBodyBytes: 1024 * 1024,
+  maxClockSkewMs: 15 * 60 * 1000,
+  logLevel: 'info' as Config['logLevel'],
+});
+
+/** Environment variables and the option each sets. `process.env` is read only by the caller of loadConfig. */
+const ENV: Record<string, keyof ConfigInput> = {
+  SIGNER_DATA_DIR: 'dataDir',
+  SIGNER_HOST: 'host',
+  SIGNER_REGION: 'region',
+  SIGNER_PORT: 'port',
+  SIGNER_S3_PORT: 's3Port',
+  SIGNER_DATABASE_URL: 'databaseUrl',
+  SIGNER_THROTTLE_RPS: 'throttleRatePerSecond',
+  SIGNER_THROTTLE_BURST: 'throttleBurst',
+  SIGNER_MAX_BODY_BYTES: 'maxBodyBytes',
+  SIGNER_LOG_LEVEL: 'logLevel',
+};
+const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes']);
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
+
+function fromEnv(env: Record<string, string | undefined>): { input: ConfigInput; source: Map<keyof ConfigInput, string> } {
+  const input: Record<string, unknown> = {};
+  const source = new Map<keyof ConfigInput, string>();
+  for (const [name, key] of Object.entries(ENV)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (NUMERIC.has(key)) {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got '${raw}'.`);
+      input[key] = n;
+    } else input[key] = raw;
+    source.set(key, name);
+  }
+  return { input: input as ConfigInput, source };
+}
+
+function port(value: number | undefined, fallback: number, setBy: string | undefined, defaultName: string): PortConfig {
+  const p = value ?? fallback;
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ConfigError(`${setBy ?? defaultName} must be a port number 0-65535, got ${p}.`);
+  return { port: p, explicit: value !== undefined, setBy: setBy ?? defaultName };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/**
+ * Builds the configuration: defaults, then the JSON file (if any), then the environment,
+ * then flags. Validated once and deep-frozen.
+ */
+export function loadConfig(opts: { env?: Record<string, string | undefined>; flags?: ConfigInput; file?: string } = {}): Config {
+  let fileInput: ConfigInput = {};
+  if (opts.file) {
+    try {
+      fileInput = JSON.parse(readFileSync(opts.file, 'utf8')) as ConfigInput;
+    } catch (e) {
+      throw new ConfigError(`Cannot read config file ${opts.file}: ${(e as Error).message}`);
+    }
+  }
+  const env = fromEnv(opts.env ?? {});
+  const flags = opts.flags ?? {};
+  const merged: ConfigInput = { ...fileInput, ...env.input, ...flags };
+  const setBy = (key: keyof ConfigInput, flag: string): string | undefined =>
+    key in flags && flags[key] !== undefined ? flag : env.source.get(key) ?? (key in fileInput ? `${key} in ${opts.file}` : undefined);
+
+  const dataDir = resolve(merged.dataDir ?? DEFAULTS.dataDir);
+  const logLevel = merged.logLevel ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`SIGNER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  const region = merged.region ?? DEFAULTS.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new ConfigError(`SIGNER_REGION must look like an AWS region (us-east-1), got '${region}'.`);
+  let database: Config['database'] = { kind: 'sqlite', file: join(dataDir, 'state.db') };
+  if (merged.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(merged.databaseUrl)) throw new ConfigError('SIGNER_DATABASE_URL must be a postgres:// URL.');
+    database = { kind: 'postgres', url: merged.databaseUrl };
+  }
+  const rate = merged.throttleRatePerSecond ?? DEFAULTS.throttleRatePerSecond;
+  const burst = merged.throttleBurst ?? Math.max(DEFAULTS.throttleBurst, rate * 2);
+  if (rate < 0 || burst < 1) throw new ConfigError('SIGNER_THROTTLE_RPS must be ≥ 0 (0 = off) and SIGNER_THROTTLE_BURST ≥ 1.');
+  const maxBodyBytes = merged.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 8192) throw new ConfigError('SIGNER_MAX_BODY_BYTES must be an integer ≥ 8192.');
+
+  return deepFreeze<Config>({
+    dataDir,
+    host: merged.host ?? DEFAULTS.host,
+    region,
+    api: port(merged.port, DEFAULTS.port, setBy('port', '--port'), 'SIGNER_PORT'),
+    s3: port(merged.s3Port, DEFAULTS.s3Port, setBy('s3Port', '--s3-port'), 'SIGNER_S3_PORT'),
+    database,
+    throttle: { ratePerSecond: rate, burst },
+    maxBodyBytes,
+    maxClockSkewMs: DEFAULTS.maxClockSkewMs,
+    logLevel,
+  });
+}

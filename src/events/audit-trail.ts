@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditRecord, StateStore } from '../store/index.js';
+
+/** Request members never written to the audit trail (payloads and anything secret). */
+const REDACTED = new Set(['payload', 'PrivateKey', 'privateKey', 'secretAccessKey', 'Certificate', 'CertificateChain']);
+
+export interface AuditInput {
+  eventName: string;
+  eventSource: string;
+  accountId?: string;
+  principalArn?: string;
+  accessKeyId?: string;
+  sourceIPAddress: string;
+  userAgent?: string;
+  requestId: string;
+  requestParameters?: Record<string, unknown>;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+function redact(v: unknown): unknown {
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(redact);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, REDACTED.has(k) ? '<redacted>' : redact(x)]));
+  }
+  return v;
+}
+
+/** Appends one CloudTrail-shaped record per API call. */
+export class AuditTrail {
+  constructor(private readonly store: StateStore) {}
+
+  async record(e: AuditInput): Promise<void> {
+    const rec: AuditRecord = {
+      eventId: randomUUID(),
+      eventTime: new Date(),
+      ...e,
+      requestParameters: e.requestParameters ? (redact(e.requestParameters) as Record<string, unknown>) : undefined,
+    };
+    await this.store.appendAudit(rec);
+  }
+
+  /** The CloudTrail record shape of a stored audit record. */
+  static toCloudTrail(r: AuditRecord): Record<string, unknown> {
+    return {
+      eventVersion: '1.08',
+      eventTime: r.eventTime.toISOString(),
+      eventSource: r.eventSource,
+      eventName: r.eventName,
+      awsRegion: undefined,
+      sourceIPAddress: r.sourceIPAddress,
+      userAgent: r.userAgent,
+      userIdentity: r.accountId
+        ? { type: r.principalArn?.endsWith(':root') ? 'Root' : 'IAMUser', arn: r.principalArn, accountId: r.accountId, accessKeyId: r.accessKeyId }
+        : { type: 'Unknown' },
+      requestParameters: r.requestParameters ?? null,
+      responseElements: null,
+      requestID: r.requestId,
+      eventID: r.eventId,
+      eventType: 'AwsApiCall',
+      ...(r.errorCode ? { errorCode: r.errorCode, errorMessage: r.errorMessage } : {}),
+    };
+  }
+}
