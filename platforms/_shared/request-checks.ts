@@ -31,7 +31,8 @@ export function checkRequest(descriptor: PlatformDescriptorFile, request: Checke
   }
   const spec = extras.signingParameters;
   const params: Record<string, string> = {};
-  if (spec === undefined) return { ...request.signingParameters };
+  // absent or empty spec = any parameter (the contract in platform.types.ts)
+  if (spec === undefined || Object.keys(spec).length === 0) return { ...request.signingParameters };
   for (const [name, value] of Object.entries(request.signingParameters)) {
     const rule = spec[name];
     if (rule === undefined) {
