@@ -11,14 +11,14 @@
  *   (`privateEncrypt` with RSA_NO_PADDING).
  * - Ed25519: `crypto.sign(null, message, key)` is pure Ed25519 over the message.
  */
-import { constants, createPrivateKey, privateEncrypt, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, privateEncrypt, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { ECPrivateKey } from '@peculiar/asn1-ecc';
 import { KeysError } from './errors.js';
-import type { KeyType, SignDigestOptions } from './key-backend.types.js';
-import { digestInfo, emsaPssEncode, rsaBits, zeroize } from './signature-encoding.js';
+import type { KeyType, SignDigestOptions, SigningKey } from './key-backend.types.js';
+import { checkDigest, digestInfo, emsaPssEncode, keyTypeOf, rsaBits, zeroize } from './signature-encoding.js';
 
 /** Builds a KeyObject from PKCS#8 DER without keeping a reference to the buffer. */
 export function privateKeyFromPkcs8(pkcs8Der: Uint8Array): KeyObject {
@@ -77,4 +77,25 @@ export function softwareSignDigest(pkcs8Der: Uint8Array, keyType: KeyType, diges
 export function softwareSignMessage(pkcs8Der: Uint8Array, keyType: KeyType, message: Uint8Array): Uint8Array {
   if (keyType !== 'ED25519') throw new KeysError('UNSUPPORTED_OPERATION', `signMessage is for Ed25519 keys; this key is ${keyType}`);
   return new Uint8Array(nodeSign(null, message, privateKeyFromPkcs8(pkcs8Der)));
+}
+
+/**
+ * A {@link SigningKey} over an in-memory private key (the development test CA's key, read
+ * from its PEM file). Keeps the PKCS#8 DER for the key's lifetime: only for TEST ONLY use.
+ */
+export function inMemorySigningKey(privateKey: KeyObject, certificateChain: readonly Uint8Array[] = []): SigningKey {
+  const keyType = keyTypeOf(privateKey);
+  const pkcs8 = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
+  return Object.freeze({
+    keyType,
+    publicKeySpki: new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' })),
+    certificateChain: Object.freeze([...certificateChain]),
+    async signDigest(digest: Uint8Array, opts: SignDigestOptions) {
+      checkDigest(digest, opts.hash);
+      return softwareSignDigest(pkcs8, keyType, digest, opts);
+    },
+    async signMessage(message: Uint8Array) {
+      return softwareSignMessage(pkcs8, keyType, message);
+    },
+  });
 }
