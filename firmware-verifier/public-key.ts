@@ -93,7 +93,7 @@ function parsePkcs1(der: Uint8Array): RsaPublicKey {
   }
   const n = os2ip(new Uint8Array(key.modulus));
   const e = os2ip(new Uint8Array(key.publicExponent));
-  const bits = n > 0n ? bitLength(n) : 0;
+  const bits = bitLength(n);
   if (bits < MIN_RSA_BITS || e < 3n || (e & 1n) === 0n) fail('UnsupportedAlgorithm', 'RSA key too small or bad exponent');
   return { n, e, bits };
 }

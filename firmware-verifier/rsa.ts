@@ -84,7 +84,7 @@ export function verifyPkcs1v15(key: RsaPublicKey, hash: HashName, messageDigest:
   expected[em.length - tLen - 1] = 0x00;
   expected.set(prefix, em.length - tLen);
   expected.set(messageDigest, em.length - messageDigest.length);
-  return em.length >= tLen + 11 && equalBytes(em, expected);
+  return equalBytes(em, expected);
 }
 
 /** MGF1 (RFC 8017 §B.2.1). */

@@ -95,7 +95,7 @@ function blockKey(candidate: Candidate): PublicKey {
   if (candidate.scheme === 'rsa3072') {
     const n = os2ip(reversed(m.subarray(0, ESP32.RSA_MODULUS_BYTES)));
     const e = BigInt(u32le(m, ESP32.RSA_MODULUS_BYTES));
-    return { kind: 'rsa', rsa: { n, e, bits: n > 0n ? bitLength(n) : 0 }, pkcs1: m, spki: m, id: toHex(sha256(m)) };
+    return { kind: 'rsa', rsa: { n, e, bits: bitLength(n) }, pkcs1: m, spki: m, id: toHex(sha256(m)) };
   }
   const coordinate = (m.length - 1) / 2;
   const point = new Uint8Array(1 + 2 * coordinate);

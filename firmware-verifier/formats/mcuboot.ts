@@ -184,7 +184,12 @@ export function createMcubootEngine(trust: TrustStore, options: McubootOptions =
   };
 
   const update = (chunk: Uint8Array, start: number): void => {
+    consume(chunk, start);
+    // Checked after the layout checks so a verdict never depends on how the stream was chunked.
     check(start + chunk.length <= slotSize, 'Oversize', 'more data than the slot holds');
+  };
+
+  const consume = (chunk: Uint8Array, start: number): void => {
     const head = sliceRange(chunk, start, 0, MCUBOOT.HEADER_SIZE);
     if (head !== undefined) {
       header.set(head.bytes, head.at);
