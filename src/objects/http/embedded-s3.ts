@@ -1,0 +1,593 @@
+/**
+ * The embedded S3-compatible HTTP endpoint: path-style S3 REST on its own
+ * port, in front of any {@link ObjectStore}.
+ *
+ * Every request is authenticated by the injected {@link S3Authenticator}; a
+ * bucket belongs to the account that created it and every other account gets
+ * `AccessDenied`. Errors are S3 XML error documents with the status from
+ * `OBJECTS_ERRORS`.
+ *
+ * @packageDocumentation
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { parseRangeHeader } from '../byte-range.js';
+import { NULL_VERSION_ID, type ObjectInfo, type ObjectStore } from '../object-store.types.js';
+import { isObjectsErrorCode, OBJECTS_ERRORS, ObjectsError, type ObjectsErrorCode } from '../objects-error.js';
+import type { AuthContext, S3Authenticator } from './auth.types.js';
+import { openPayload, readSmallPayload } from './payload.js';
+import { parseCompleteMultipartUpload, parseVersioningConfiguration, xmlDocument, type XmlNode } from './xml.js';
+
+/** Options of {@link startEmbeddedS3}. */
+export interface EmbeddedS3Options {
+  /** Where objects live. */
+  readonly store: ObjectStore;
+  /** Verifies each request (SigV4, service `s3`). */
+  readonly authenticate: S3Authenticator;
+  /** Interface to listen on; default `127.0.0.1`. */
+  readonly host?: string;
+  /** Port; `0` (the default) picks a free one. */
+  readonly port?: number;
+  /** Region reported by GetBucketLocation and HeadBucket; default `us-east-1`. */
+  readonly region?: string;
+  /** Receives unexpected (500) errors; never sees payload bytes. */
+  readonly onError?: (err: unknown, requestId: string) => void;
+}
+
+/** Defaults of {@link EmbeddedS3Options}. */
+export const EMBEDDED_S3_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 0, region: 'us-east-1' });
+
+/** A running endpoint. */
+export interface EmbeddedS3 {
+  /** Base URL, e.g. `http://127.0.0.1:9000`. */
+  readonly url: string;
+  /** The port actually bound. */
+  readonly port: number;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+/** Sub-resources this endpoint understands; any other one is NotImplemented. */
+const KNOWN_SUBRESOURCES = new Set([
+  'versioning',
+  'versions',
+  'location',
+  'list-type',
+  'uploads',
+  'uploadId',
+  'partNumber',
+  'versionId',
+  'prefix',
+  'delimiter',
+  'max-keys',
+  'marker',
+  'continuation-token',
+  'start-after',
+  'encoding-type',
+  'fetch-owner',
+  'key-marker',
+  'version-id-marker',
+  'x-id',
+  'max-uploads',
+  'max-parts',
+  'part-number-marker',
+]);
+
+/** Starts the endpoint and resolves once it listens. */
+export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  const host = options.host ?? EMBEDDED_S3_DEFAULTS.host;
+  const region = options.region ?? EMBEDDED_S3_DEFAULTS.region;
+  const handler = new S3Handler(options.store, options.authenticate, region, options.onError);
+  const server: Server = createServer((req, res) => void handler.handle(req, res));
+  // Large uploads can be slow; S3 clients keep connections alive between requests.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? EMBEDDED_S3_DEFAULTS.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A parsed request target. */
+interface Target {
+  readonly bucket?: string;
+  readonly key?: string;
+  readonly query: Map<string, string>;
+}
+
+class S3Handler {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly authenticate: S3Authenticator,
+    private readonly region: string,
+    private readonly onError: ((err: unknown, requestId: string) => void) | undefined,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('x-amz-id-2', requestId);
+    res.setHeader('server', 'iot-signer-objects');
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const rawQuery = q < 0 ? '' : rawUrl.slice(q + 1);
+    let resource = rawPath;
+    try {
+      const target = parseTarget(rawPath, rawQuery);
+      resource = target.bucket === undefined ? '/' : `/${target.bucket}${target.key === undefined ? '' : `/${target.key}`}`;
+      const auth = await this.authenticate({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers }).catch((err: unknown) => {
+        throw authError(err);
+      });
+      await this.route(req, res, target, auth);
+    } catch (err) {
+      this.writeError(req, res, err, requestId, resource);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, t: Target, auth: AuthContext): Promise<void> {
+    const method = req.method ?? 'GET';
+    for (const name of t.query.keys()) {
+      if (!KNOWN_SUBRESOURCES.has(name) && !name.startsWith('x-amz-') && !name.startsWith('response-')) {
+        throw new ObjectsError('NotImplemented', `The ${name} sub-resource is not implemented.`);
+      }
+    }
+    if (t.bucket === undefined) {
+      if (method === 'GET') return this.listBuckets(res, auth);
+      throw new ObjectsError('MethodNotAllowed');
+    }
+    const bucket = t.bucket;
+    if (t.key === undefined) {
+      if (method === 'PUT' && t.query.has('versioning')) return this.putBucketVersioning(req, res, bucket, auth);
+      if (method === 'PUT') return this.createBucket(req, res, bucket, auth);
+      await this.assertOwner(bucket, auth);
+      if (method === 'HEAD') return this.send(res, 200, undefined, { 'x-amz-bucket-region': this.region });
+      if (method === 'DELETE') {
+        await this.store.deleteBucket(bucket);
+        return this.send(res, 204);
+      }
+      if (method === 'GET') {
+        if (t.query.has('versioning')) return this.getBucketVersioning(res, bucket);
+        if (t.query.has('location')) return this.sendXml(res, ['LocationConstraint', this.region === 'us-east-1' ? '' : this.region]);
+        if (t.query.has('versions')) return this.listObjectVersions(res, bucket, t.query);
+        if (t.query.has('uploads')) throw new ObjectsError('NotImplemented', 'ListMultipartUploads is not implemented.');
+        if (t.query.get('list-type') === '2') return this.listObjectsV2(res, bucket, t.query);
+        if (t.query.has('list-type')) throw new ObjectsError('InvalidArgument', 'Invalid list-type.');
+        return this.listObjectsV1(res, bucket, t.query);
+      }
+      throw new ObjectsError(method === 'POST' ? 'NotImplemented' : 'MethodNotAllowed');
+    }
+    const key = t.key;
+    await this.assertOwner(bucket, auth);
+    const uploadId = t.query.get('uploadId');
+    switch (method) {
+      case 'PUT':
+        if (req.headers['x-amz-copy-source'] !== undefined) throw new ObjectsError('NotImplemented', 'CopyObject is not implemented.');
+        if (uploadId !== undefined) return this.uploadPart(req, res, bucket, key, uploadId, t.query.get('partNumber'), auth);
+        return this.putObject(req, res, bucket, key, auth);
+      case 'GET':
+        if (uploadId !== undefined) throw new ObjectsError('NotImplemented', 'ListParts is not implemented.');
+        return this.getObject(req, res, bucket, key, t.query, false);
+      case 'HEAD':
+        return this.getObject(req, res, bucket, key, t.query, true);
+      case 'DELETE':
+        if (uploadId !== undefined) {
+          await this.store.abortMultipartUpload(bucket, key, uploadId);
+          return this.send(res, 204);
+        }
+        return this.deleteObject(res, bucket, key, t.query);
+      case 'POST':
+        if (t.query.has('uploads')) return this.createMultipartUpload(req, res, bucket, key);
+        if (uploadId !== undefined) return this.completeMultipartUpload(req, res, bucket, key, uploadId, auth);
+        throw new ObjectsError('NotImplemented');
+      default:
+        throw new ObjectsError('MethodNotAllowed');
+    }
+  }
+
+  // ------------------------------------------------------------- buckets
+
+  private async assertOwner(bucket: string, auth: AuthContext): Promise<void> {
+    const info = await this.store.headBucket(bucket);
+    // Fail closed: a bucket without a recorded owner belongs to nobody here.
+    if (info.owner === undefined || info.owner !== auth.accountId) throw new ObjectsError('AccessDenied');
+  }
+
+  private async listBuckets(res: ServerResponse, auth: AuthContext): Promise<void> {
+    const mine = (await this.store.listBuckets()).filter((b) => b.owner === auth.accountId);
+    return this.sendXml(res, [
+      'ListAllMyBucketsResult',
+      [
+        ['Owner', [['ID', auth.accountId], ['DisplayName', auth.accountId]]],
+        ['Buckets', mine.map((b): XmlNode => ['Bucket', [['Name', b.name], ['CreationDate', b.createdAt.toISOString()]]])],
+      ],
+    ]);
+  }
+
+  private async createBucket(req: IncomingMessage, res: ServerResponse, bucket: string, auth: AuthContext): Promise<void> {
+    // The body (CreateBucketConfiguration) only names a location; read it so the signature over it is checked.
+    await readSmallPayload(openPayload(req, req.headers, auth));
+    try {
+      await this.store.createBucket(bucket, { owner: auth.accountId });
+    } catch (err) {
+      if (err instanceof ObjectsError && err.code === 'BucketAlreadyOwnedByYou') {
+        const info = await this.store.headBucket(bucket);
+        if (info.owner !== auth.accountId) throw new ObjectsError('BucketAlreadyExists');
+      }
+      throw err;
+    }
+    return this.send(res, 200, undefined, { location: `/${bucket}` });
+  }
+
+  private async getBucketVersioning(res: ServerResponse, bucket: string): Promise<void> {
+    const status = await this.store.getBucketVersioning(bucket);
+    return this.sendXml(res, ['VersioningConfiguration', status === undefined ? [] : [['Status', status]]]);
+  }
+
+  private async putBucketVersioning(req: IncomingMessage, res: ServerResponse, bucket: string, auth: AuthContext): Promise<void> {
+    await this.assertOwner(bucket, auth);
+    const status = parseVersioningConfiguration(await readSmallPayload(openPayload(req, req.headers, auth)));
+    await this.store.putBucketVersioning(bucket, status);
+    return this.send(res, 200);
+  }
+
+  // ------------------------------------------------------------- listing
+
+  private async listObjectsV2(res: ServerResponse, bucket: string, q: Map<string, string>): Promise<void> {
+    const enc = encoder(q);
+    const prefix = q.get('prefix') ?? '';
+    const delimiter = q.get('delimiter');
+    const maxKeys = parseMaxKeys(q.get('max-keys'));
+    const token = q.get('continuation-token');
+    const startAfter = q.get('start-after');
+    const page = await this.store.listObjectsV2(bucket, {
+      prefix,
+      maxKeys,
+      ...(delimiter ? { delimiter } : {}),
+      ...(token !== undefined ? { continuationToken: token } : {}),
+      ...(startAfter !== undefined ? { startAfter } : {}),
+    });
+    return this.sendXml(res, [
+      'ListBucketResult',
+      [
+        ['Name', bucket],
+        ['Prefix', enc(prefix)],
+        delimiter ? ['Delimiter', enc(delimiter)] : undefined,
+        ['MaxKeys', maxKeys],
+        ['KeyCount', page.objects.length + page.commonPrefixes.length],
+        ['IsTruncated', page.isTruncated],
+        token !== undefined ? ['ContinuationToken', token] : undefined,
+        page.nextContinuationToken !== undefined ? ['NextContinuationToken', page.nextContinuationToken] : undefined,
+        startAfter !== undefined ? ['StartAfter', enc(startAfter)] : undefined,
+        q.has('encoding-type') ? ['EncodingType', 'url'] : undefined,
+        ...page.objects.map((o): XmlNode => ['Contents', objectEntry(o, enc)]),
+        ...page.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', enc(p)]]]),
+      ],
+    ]);
+  }
+
+  private async listObjectsV1(res: ServerResponse, bucket: string, q: Map<string, string>): Promise<void> {
+    const enc = encoder(q);
+    const prefix = q.get('prefix') ?? '';
+    const delimiter = q.get('delimiter');
+    const marker = q.get('marker');
+    const maxKeys = parseMaxKeys(q.get('max-keys'));
+    const page = await this.store.listObjectsV2(bucket, {
+      prefix,
+      maxKeys,
+      ...(delimiter ? { delimiter } : {}),
+      ...(marker ? { startAfter: marker } : {}),
+    });
+    const lastKey = page.objects.at(-1)?.key;
+    const lastPrefix = page.commonPrefixes.at(-1);
+    const next = [lastKey, lastPrefix].filter((x): x is string => x !== undefined).sort().at(-1);
+    return this.sendXml(res, [
+      'ListBucketResult',
+      [
+        ['Name', bucket],
+        ['Prefix', enc(prefix)],
+        ['Marker', enc(marker ?? '')],
+        page.isTruncated && next !== undefined ? ['NextMarker', enc(next)] : undefined,
+        ['MaxKeys', maxKeys],
+        delimiter ? ['Delimiter', enc(delimiter)] : undefined,
+        ['IsTruncated', page.isTruncated],
+        q.has('encoding-type') ? ['EncodingType', 'url'] : undefined,
+        ...page.objects.map((o): XmlNode => ['Contents', objectEntry(o, enc)]),
+        ...page.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', enc(p)]]]),
+      ],
+    ]);
+  }
+
+  private async listObjectVersions(res: ServerResponse, bucket: string, q: Map<string, string>): Promise<void> {
+    const enc = encoder(q);
+    const prefix = q.get('prefix') ?? '';
+    const delimiter = q.get('delimiter');
+    const keyMarker = q.get('key-marker');
+    const versionIdMarker = q.get('version-id-marker');
+    const maxKeys = parseMaxKeys(q.get('max-keys'));
+    const page = await this.store.listObjectVersions(bucket, {
+      prefix,
+      maxKeys,
+      ...(delimiter ? { delimiter } : {}),
+      ...(keyMarker ? { keyMarker } : {}),
+      ...(keyMarker && versionIdMarker ? { versionIdMarker } : {}),
+    });
+    const owner: XmlNode = ['Owner', [['ID', 'owner'], ['DisplayName', 'owner']]];
+    return this.sendXml(res, [
+      'ListVersionsResult',
+      [
+        ['Name', bucket],
+        ['Prefix', enc(prefix)],
+        ['KeyMarker', enc(keyMarker ?? '')],
+        ['VersionIdMarker', versionIdMarker ?? ''],
+        page.nextKeyMarker !== undefined ? ['NextKeyMarker', enc(page.nextKeyMarker)] : undefined,
+        page.nextVersionIdMarker !== undefined ? ['NextVersionIdMarker', page.nextVersionIdMarker] : undefined,
+        ['MaxKeys', maxKeys],
+        delimiter ? ['Delimiter', enc(delimiter)] : undefined,
+        ['IsTruncated', page.isTruncated],
+        q.has('encoding-type') ? ['EncodingType', 'url'] : undefined,
+        ...page.versions.map((v): XmlNode =>
+          v.deleteMarker
+            ? ['DeleteMarker', [['Key', enc(v.key)], ['VersionId', v.versionId], ['IsLatest', v.isLatest], ['LastModified', v.lastModified.toISOString()], owner]]
+            : [
+                'Version',
+                [
+                  ['Key', enc(v.key)],
+                  ['VersionId', v.versionId],
+                  ['IsLatest', v.isLatest],
+                  ['LastModified', v.lastModified.toISOString()],
+                  ['ETag', `"${v.etag}"`],
+                  ['Size', v.size],
+                  ['StorageClass', 'STANDARD'],
+                  owner,
+                ],
+              ],
+        ),
+        ...page.commonPrefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', enc(p)]]]),
+      ],
+    ]);
+  }
+
+  // ------------------------------------------------------------- objects
+
+  private async putObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, auth: AuthContext): Promise<void> {
+    const payload = openPayload(req, req.headers, auth);
+    const contentMd5 = single(req.headers['content-md5']);
+    const contentType = single(req.headers['content-type']);
+    const result = await this.store.putObject(bucket, key, payload.body, {
+      ...(contentMd5 !== undefined ? { contentMd5 } : {}),
+      ...(contentType !== undefined ? { contentType } : {}),
+      ...(payload.length !== undefined ? { contentLength: payload.length } : {}),
+      metadata: userMetadata(req),
+    });
+    const checksum = payload.verifiedChecksum();
+    return this.send(res, 200, undefined, {
+      etag: `"${result.etag}"`,
+      ...(result.versionId !== NULL_VERSION_ID ? { 'x-amz-version-id': result.versionId } : {}),
+      ...(checksum ? { [checksum.header]: checksum.value } : {}),
+    });
+  }
+
+  private async getObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, q: Map<string, string>, head: boolean): Promise<void> {
+    const versionId = q.get('versionId');
+    const range = head ? undefined : parseRangeHeader(single(req.headers.range));
+    if (head) {
+      const info = await this.store.headObject(bucket, key, versionId !== undefined ? { versionId } : {});
+      return this.send(res, 200, undefined, { ...objectHeaders(info, q), 'content-length': String(info.size) });
+    }
+    const got = await this.store.getObject(bucket, key, { ...(versionId !== undefined ? { versionId } : {}), ...(range ? { range } : {}) });
+    const headers: Record<string, string> = objectHeaders(got, q);
+    let status = 200;
+    if (got.range) {
+      status = 206;
+      headers['content-range'] = `bytes ${got.range.start}-${got.range.end}/${got.size}`;
+      headers['content-length'] = String(got.range.end - got.range.start + 1);
+    } else {
+      headers['content-length'] = String(got.size);
+    }
+    res.writeHead(status, headers);
+    try {
+      await pipeline(got.body, res);
+    } catch {
+      // The client went away or the disk failed mid-body: all we can do is cut the connection.
+      got.body.destroy();
+      res.destroy();
+    }
+  }
+
+  private async deleteObject(res: ServerResponse, bucket: string, key: string, q: Map<string, string>): Promise<void> {
+    const versionId = q.get('versionId');
+    const result = await this.store.deleteObject(bucket, key, versionId !== undefined ? { versionId } : {});
+    return this.send(res, 204, undefined, {
+      ...(result.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
+      ...(result.versionId !== undefined && (result.versionId !== NULL_VERSION_ID || versionId !== undefined) ? { 'x-amz-version-id': result.versionId } : {}),
+    });
+  }
+
+  private async createMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
+    const contentType = single(req.headers['content-type']);
+    const { uploadId } = await this.store.createMultipartUpload(bucket, key, {
+      ...(contentType !== undefined ? { contentType } : {}),
+      metadata: userMetadata(req),
+    });
+    const algorithm = single(req.headers['x-amz-checksum-algorithm']);
+    return this.sendXml(
+      res,
+      ['InitiateMultipartUploadResult', [['Bucket', bucket], ['Key', key], ['UploadId', uploadId]]],
+      algorithm ? { 'x-amz-checksum-algorithm': algorithm } : {},
+    );
+  }
+
+  private async uploadPart(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumberText: string | undefined,
+    auth: AuthContext,
+  ): Promise<void> {
+    if (partNumberText === undefined || !/^\d{1,5}$/.test(partNumberText)) throw new ObjectsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.');
+    const payload = openPayload(req, req.headers, auth);
+    const contentMd5 = single(req.headers['content-md5']);
+    const part = await this.store.uploadPart(bucket, key, uploadId, Number(partNumberText), payload.body, {
+      ...(contentMd5 !== undefined ? { contentMd5 } : {}),
+      ...(payload.length !== undefined ? { contentLength: payload.length } : {}),
+    });
+    const checksum = payload.verifiedChecksum();
+    return this.send(res, 200, undefined, { etag: `"${part.etag}"`, ...(checksum ? { [checksum.header]: checksum.value } : {}) });
+  }
+
+  private async completeMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, uploadId: string, auth: AuthContext): Promise<void> {
+    const parts = parseCompleteMultipartUpload(await readSmallPayload(openPayload(req, req.headers, auth)));
+    const result = await this.store.completeMultipartUpload(bucket, key, uploadId, parts);
+    return this.sendXml(
+      res,
+      ['CompleteMultipartUploadResult', [['Location', `/${bucket}/${key}`], ['Bucket', bucket], ['Key', key], ['ETag', `"${result.etag}"`]]],
+      result.versionId !== NULL_VERSION_ID ? { 'x-amz-version-id': result.versionId } : {},
+    );
+  }
+
+  // ------------------------------------------------------------- responses
+
+  private send(res: ServerResponse, status: number, body?: string, headers: Record<string, string> = {}): void {
+    const h: Record<string, string> = { ...headers };
+    if (body !== undefined) {
+      h['content-type'] = 'application/xml';
+      h['content-length'] = String(Buffer.byteLength(body));
+    } else if (h['content-length'] === undefined) {
+      h['content-length'] = '0';
+    }
+    res.writeHead(status, h);
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  private sendXml(res: ServerResponse, root: XmlNode, headers: Record<string, string> = {}): void {
+    this.send(res, 200, xmlDocument(root), headers);
+  }
+
+  private writeError(req: IncomingMessage, res: ServerResponse, err: unknown, requestId: string, resource: string): void {
+    let code: ObjectsErrorCode = 'InternalError';
+    let message: string = OBJECTS_ERRORS.InternalError.message;
+    const headers: Record<string, string> = {};
+    if (err instanceof ObjectsError) {
+      code = err.code;
+      message = code === 'InternalError' ? OBJECTS_ERRORS.InternalError.message : err.message;
+      if (err.details.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+      if (err.details.deleteMarker && err.details.versionId !== undefined) headers['x-amz-version-id'] = err.details.versionId;
+      if (code === 'InvalidRange' && err.details.size !== undefined) headers['content-range'] = `bytes */${err.details.size}`;
+      if (code === 'MethodNotAllowed') headers.allow = 'GET, PUT, HEAD, DELETE, POST';
+    }
+    if (code === 'InternalError') this.onError?.(err, requestId);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = xmlDocument(['Error', [['Code', code], ['Message', message], ['Resource', resource], ['RequestId', requestId]]], false);
+    // An unread request body would stall keep-alive; tell the client to reconnect.
+    if (!req.complete) headers.connection = 'close';
+    this.send(res, OBJECTS_ERRORS[code].status, body, headers);
+  }
+}
+
+/** Maps an authenticator failure to an ObjectsError; unknown codes are AccessDenied. */
+function authError(err: unknown): ObjectsError {
+  if (err instanceof ObjectsError) return err;
+  const code = typeof err === 'object' && err !== null ? (err as { s3Code?: unknown }).s3Code : undefined;
+  if (isObjectsErrorCode(code)) return new ObjectsError(code);
+  return new ObjectsError('AccessDenied');
+}
+
+/** Splits a path-style request target; percent-decoding never turns into path structure. */
+function parseTarget(rawPath: string, rawQuery: string): Target {
+  if (!rawPath.startsWith('/')) throw new ObjectsError('InvalidRequest', 'Request target must be an absolute path.');
+  const rest = rawPath.slice(1);
+  const slash = rest.indexOf('/');
+  const bucketRaw = slash < 0 ? rest : rest.slice(0, slash);
+  const keyRaw = slash < 0 ? undefined : rest.slice(slash + 1);
+  const query = new Map<string, string>();
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const k = decode(eq < 0 ? pair : pair.slice(0, eq), true);
+    const v = eq < 0 ? '' : decode(pair.slice(eq + 1), true);
+    if (!query.has(k)) query.set(k, v);
+  }
+  return {
+    ...(bucketRaw !== '' ? { bucket: decode(bucketRaw, false) } : {}),
+    ...(keyRaw !== undefined && keyRaw !== '' ? { key: decode(keyRaw, false) } : {}),
+    query,
+  };
+}
+
+function decode(s: string, form: boolean): string {
+  try {
+    return decodeURIComponent(form ? s.replace(/\+/g, '%20') : s);
+  } catch {
+    throw new ObjectsError('InvalidRequest', 'Could not decode the request URI.');
+  }
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function parseMaxKeys(v: string | undefined): number {
+  if (v === undefined) return 1000;
+  if (!/^\d{1,9}$/.test(v)) throw new ObjectsError('InvalidArgument', 'Provided max-keys not an integer or within integer range');
+  return Math.min(Number(v), 1000);
+}
+
+/** With `encoding-type=url`, keys and prefixes are percent-encoded in list results. */
+function encoder(q: Map<string, string>): (s: string) => string {
+  const enc = q.get('encoding-type');
+  if (enc === undefined) return (s) => s;
+  if (enc !== 'url') throw new ObjectsError('InvalidArgument', 'Invalid Encoding Method specified in Request');
+  return (s) => encodeURIComponent(s).replace(/%2F/g, '/');
+}
+
+function objectEntry(o: { key: string; lastModified: Date; etag: string; size: number }, enc: (s: string) => string): XmlNode[] {
+  return [
+    ['Key', enc(o.key)],
+    ['LastModified', o.lastModified.toISOString()],
+    ['ETag', `"${o.etag}"`],
+    ['Size', o.size],
+    ['StorageClass', 'STANDARD'],
+  ];
+}
+
+function userMetadata(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) out[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
+}
+
+function objectHeaders(info: ObjectInfo, q: Map<string, string>): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': q.get('response-content-type') ?? info.contentType,
+    etag: `"${info.etag}"`,
+    'last-modified': info.lastModified.toUTCString(),
+    'accept-ranges': 'bytes',
+  };
+  if (info.versionId !== NULL_VERSION_ID || q.has('versionId')) h['x-amz-version-id'] = info.versionId;
+  for (const [k, v] of Object.entries(info.metadata)) h[`x-amz-meta-${k}`] = v;
+  return h;
+}
