@@ -63,7 +63,7 @@ describe('aws-chunked decoder', () => {
 
   it('[SigV4 streaming] one flipped payload bit is SignatureDoesNotMatch', async () => {
     const body = exampleBody();
-    body[200] ^= 0x01;
+    body.writeUInt8(body.readUInt8(200) ^ 0x01, 200);
     expect(await failure(body, { signing, trailer: false })).toBe('SignatureDoesNotMatch');
   });
 
