@@ -26,6 +26,8 @@ export interface RawRequest {
   region?: string;
   service?: string;
   signingDate?: Date;
+  /** Sent instead of `body` after signing (to tamper with a signed request). */
+  sendBody?: string;
 }
 
 export interface RawResponse {
@@ -78,7 +80,7 @@ export async function rawRequest(baseUrl: string, r: RawRequest): Promise<RawRes
   const res = await fetch(`${url.origin}${r.path}${qs ? `?${qs}` : ''}`, {
     method: r.method,
     headers: sendHeaders,
-    body: body === '' ? undefined : body,
+    body: (r.sendBody ?? body) === '' ? undefined : (r.sendBody ?? body),
   });
   const text = await res.text();
   let json: Record<string, unknown> | undefined;
