@@ -314,8 +314,21 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
   };
 }
 
-/** The SigV4 key-derivation chain (for callers that verify aws-chunked payload signatures). */
+const derivedKeys = new Map<string, Uint8Array>();
+const MAX_DERIVED_KEYS = 1024;
+
+/** The SigV4 key-derivation chain (for callers that verify aws-chunked payload signatures); cached per day and scope. */
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Uint8Array {
+  const cacheKey = `${sha256Hex(secret)}/${date}/${region}/${service}`;
+  const hit = derivedKeys.get(cacheKey);
+  if (hit) return hit;
+  if (derivedKeys.size >= MAX_DERIVED_KEYS) derivedKeys.clear();
+  const key = deriveUncached(secret, date, region, service);
+  derivedKeys.set(cacheKey, key);
+  return key;
+}
+
+function deriveUncached(secret: string, date: string, region: string, service: string): Uint8Array {
   const kDate = createHmac('sha256', 'AWS4' + secret).update(date).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kService = createHmac('sha256', kRegion).update(service).digest();

@@ -28,18 +28,44 @@ function redact(v: unknown): unknown {
   return v;
 }
 
-/** Appends one CloudTrail-shaped record per API call. */
+/**
+ * Appends one CloudTrail-shaped record per API call. Records made in the same event-loop turn
+ * are written in one transaction (a commit per request would cost more than the request);
+ * `record` resolves once its record is durable, so a response is never sent before its audit entry.
+ */
 export class AuditTrail {
+  private pending: { rec: AuditRecord; done: () => void; fail: (e: unknown) => void }[] = [];
+  private scheduled = false;
   constructor(private readonly store: StateStore) {}
 
-  async record(e: AuditInput): Promise<void> {
+  record(e: AuditInput): Promise<void> {
     const rec: AuditRecord = {
       eventId: randomUUID(),
       eventTime: new Date(),
       ...e,
       requestParameters: e.requestParameters ? (redact(e.requestParameters) as Record<string, unknown>) : undefined,
     };
-    await this.store.appendAudit(rec);
+    return new Promise((done, fail) => {
+      this.pending.push({ rec, done, fail });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** Writes everything pending now. */
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    if (batch.length === 0) return;
+    try {
+      await this.store.appendAudit(batch.map((b) => b.rec));
+      for (const b of batch) b.done();
+    } catch (e) {
+      for (const b of batch) b.fail(e);
+    }
   }
 
   /** The CloudTrail record shape of a stored audit record. */

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase, Migration } from './sqlite.js';
 import { migrate, openSqlite } from './sqlite.js';
 import { decodeRecord, encodeRecord } from './json-codec.js';
@@ -54,7 +55,18 @@ interface ProfileRow {
 /** The default state store: one SQLite file in WAL mode. */
 export class SqliteStateStore implements StateStore {
   readonly kind = 'sqlite';
+  private readonly statements = new Map<string, Statement>();
   private constructor(readonly db: SqliteDatabase) {}
+
+  /** Prepared statements are cached: preparing costs more than running a point query. */
+  private q(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   /** Opens `file` (or `:memory:`) and applies pending migrations. */
   static open(file: string): SqliteStateStore {
@@ -64,26 +76,25 @@ export class SqliteStateStore implements StateStore {
   }
 
   async createAccount(account: AccountRecord): Promise<void> {
-    this.db.prepare('INSERT INTO accounts (account_id, data) VALUES (?, ?)').run(account.accountId, encodeRecord(account));
+    this.q('INSERT INTO accounts (account_id, data) VALUES (?, ?)').run(account.accountId, encodeRecord(account));
   }
   async getAccount(accountId: string): Promise<AccountRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM accounts WHERE account_id = ?').pluck().get(accountId) as string | undefined;
+    const row = this.q('SELECT data FROM accounts WHERE account_id = ?').pluck().get(accountId) as string | undefined;
     return row === undefined ? undefined : decodeRecord<AccountRecord>(row);
   }
   async listAccounts(): Promise<AccountRecord[]> {
-    return (this.db.prepare('SELECT data FROM accounts ORDER BY account_id').pluck().all() as string[]).map((r) => decodeRecord<AccountRecord>(r));
+    return (this.q('SELECT data FROM accounts ORDER BY account_id').pluck().all() as string[]).map((r) => decodeRecord<AccountRecord>(r));
   }
   async putAccessKey(key: AccessKeyRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO access_keys (access_key_id, account_id, data) VALUES (?, ?, ?) ON CONFLICT(access_key_id) DO UPDATE SET data = excluded.data')
+    this.q('INSERT INTO access_keys (access_key_id, account_id, data) VALUES (?, ?, ?) ON CONFLICT(access_key_id) DO UPDATE SET data = excluded.data')
       .run(key.accessKeyId, key.accountId, encodeRecord(key));
   }
   async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM access_keys WHERE access_key_id = ?').pluck().get(accessKeyId) as string | undefined;
+    const row = this.q('SELECT data FROM access_keys WHERE access_key_id = ?').pluck().get(accessKeyId) as string | undefined;
     return row === undefined ? undefined : decodeRecord<AccessKeyRecord>(row);
   }
   async listAccessKeys(accountId: string): Promise<AccessKeyRecord[]> {
-    return (this.db.prepare('SELECT data FROM access_keys WHERE account_id = ? ORDER BY access_key_id').pluck().all(accountId) as string[]).map((r) =>
+    return (this.q('SELECT data FROM access_keys WHERE account_id = ? ORDER BY access_key_id').pluck().all(accountId) as string[]).map((r) =>
       decodeRecord<AccessKeyRecord>(r),
     );
   }
@@ -95,7 +106,7 @@ export class SqliteStateStore implements StateStore {
     JOIN profile_versions v ON v.account_id = p.account_id AND v.profile_name = p.profile_name AND v.profile_version = p.current_version`;
 
   async getProfile(accountId: string, profileName: string): Promise<ProfileRecord | undefined> {
-    const row = this.db.prepare(`${SqliteStateStore.PROFILE_SELECT} WHERE p.account_id = ? AND p.profile_name = ?`).get(accountId, profileName) as
+    const row = this.q(`${SqliteStateStore.PROFILE_SELECT} WHERE p.account_id = ? AND p.profile_name = ?`).get(accountId, profileName) as
       | ProfileRow
       | undefined;
     return row && this.profileFromRow(row);
@@ -107,16 +118,13 @@ export class SqliteStateStore implements StateStore {
     expectedCurrentVersion: string | undefined,
   ): Promise<boolean> {
     return this.db.transaction((): boolean => {
-      const stored = this.db
-        .prepare('SELECT current_version FROM profiles WHERE account_id = ? AND profile_name = ?')
+      const stored = this.q('SELECT current_version FROM profiles WHERE account_id = ? AND profile_name = ?')
         .pluck()
         .get(profile.accountId, profile.profileName) as string | undefined;
       if (stored !== expectedCurrentVersion) return false;
-      this.db
-        .prepare('INSERT INTO profile_versions (account_id, profile_name, profile_version, data) VALUES (?, ?, ?, ?)')
+      this.q('INSERT INTO profile_versions (account_id, profile_name, profile_version, data) VALUES (?, ?, ?, ?)')
         .run(version.accountId, version.profileName, version.profileVersion, encodeRecord(version));
-      this.db
-        .prepare(
+      this.q(
           `INSERT INTO profiles (account_id, profile_name, status, platform_id, current_version, data) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT(account_id, profile_name) DO UPDATE SET status = excluded.status, platform_id = excluded.platform_id,
              current_version = excluded.current_version, data = excluded.data`,
@@ -127,8 +135,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async getProfileVersion(accountId: string, profileName: string, profileVersion: string): Promise<ProfileVersionRecord | undefined> {
-    const row = this.db
-      .prepare('SELECT data FROM profile_versions WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
+    const row = this.q('SELECT data FROM profile_versions WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
       .pluck()
       .get(accountId, profileName, profileVersion) as string | undefined;
     return row === undefined ? undefined : decodeRecord<ProfileVersionRecord>(row);
@@ -140,20 +147,18 @@ export class SqliteStateStore implements StateStore {
     patch: { status?: ProfileStatus; statusReason?: string; tags?: Record<string, string>; updatedAt: Date },
   ): Promise<void> {
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT data FROM profiles WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
+      const row = this.q('SELECT data FROM profiles WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
         | string
         | undefined;
       if (row === undefined) return;
       const next = { ...decodeRecord<Omit<ProfileRecord, 'current'>>(row), ...patch };
-      this.db
-        .prepare('UPDATE profiles SET status = ?, data = ? WHERE account_id = ? AND profile_name = ?')
+      this.q('UPDATE profiles SET status = ?, data = ? WHERE account_id = ? AND profile_name = ?')
         .run(next.status, encodeRecord(next), accountId, profileName);
     })();
   }
 
   async setProfileVersionRevocation(version: ProfileVersionRecord): Promise<void> {
-    this.db
-      .prepare('UPDATE profile_versions SET data = ? WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
+    this.q('UPDATE profile_versions SET data = ? WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
       .run(encodeRecord(version), version.accountId, version.profileName, version.profileVersion);
   }
 
@@ -173,15 +178,14 @@ export class SqliteStateStore implements StateStore {
       where.push('p.profile_name > ?');
       args.push(afterKey);
     }
-    const rows = this.db
-      .prepare(`${SqliteStateStore.PROFILE_SELECT} WHERE ${where.join(' AND ')} ORDER BY p.profile_name LIMIT ?`)
+    const rows = this.q(`${SqliteStateStore.PROFILE_SELECT} WHERE ${where.join(' AND ')} ORDER BY p.profile_name LIMIT ?`)
       .all(...args, limit + 1) as ProfileRow[];
     const items = rows.slice(0, limit).map((r) => this.profileFromRow(r));
     return { items, nextKey: rows.length > limit ? items[items.length - 1]?.profileName : undefined };
   }
 
   async getPolicy(accountId: string, profileName: string): Promise<PolicyRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM policies WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
+    const row = this.q('SELECT data FROM policies WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
       | string
       | undefined;
     return row === undefined ? undefined : decodeRecord<PolicyRecord>(row);
@@ -194,16 +198,14 @@ export class SqliteStateStore implements StateStore {
     next: PolicyRecord | undefined,
   ): Promise<boolean> {
     return this.db.transaction((): boolean => {
-      const stored = this.db
-        .prepare('SELECT revision_id FROM policies WHERE account_id = ? AND profile_name = ?')
+      const stored = this.q('SELECT revision_id FROM policies WHERE account_id = ? AND profile_name = ?')
         .pluck()
         .get(accountId, profileName) as string | undefined;
       if (stored !== expectedRevisionId) return false;
       if (next === undefined) {
-        this.db.prepare('DELETE FROM policies WHERE account_id = ? AND profile_name = ?').run(accountId, profileName);
+        this.q('DELETE FROM policies WHERE account_id = ? AND profile_name = ?').run(accountId, profileName);
       } else {
-        this.db
-          .prepare(
+        this.q(
             `INSERT INTO policies (account_id, profile_name, revision_id, data) VALUES (?, ?, ?, ?)
              ON CONFLICT(account_id, profile_name) DO UPDATE SET revision_id = excluded.revision_id, data = excluded.data`,
           )
@@ -223,14 +225,12 @@ export class SqliteStateStore implements StateStore {
   async insertJob(job: JobRecord): Promise<{ inserted: boolean; job: JobRecord }> {
     return this.db.transaction((): { inserted: boolean; job: JobRecord } => {
       if (job.clientRequestToken !== undefined) {
-        const existing = this.db
-          .prepare('SELECT data FROM jobs WHERE job_invoker = ? AND client_request_token = ?')
+        const existing = this.q('SELECT data FROM jobs WHERE job_invoker = ? AND client_request_token = ?')
           .pluck()
           .get(job.jobInvoker, job.clientRequestToken) as string | undefined;
         if (existing !== undefined) return { inserted: false, job: decodeRecord<JobRecord>(existing) };
       }
-      this.db
-        .prepare(
+      this.q(
           `INSERT INTO jobs (job_id, job_owner, job_invoker, status, platform_id, requested_by, is_revoked, signature_expires_at,
              created_at, client_request_token, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -240,13 +240,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM jobs WHERE job_id = ?').pluck().get(jobId) as string | undefined;
+    const row = this.q('SELECT data FROM jobs WHERE job_id = ?').pluck().get(jobId) as string | undefined;
     return row === undefined ? undefined : decodeRecord<JobRecord>(row);
   }
 
   async updateJob(job: JobRecord): Promise<void> {
-    this.db
-      .prepare(
+    this.q(
         `UPDATE jobs SET job_owner = ?, job_invoker = ?, status = ?, platform_id = ?, requested_by = ?, is_revoked = ?,
            signature_expires_at = ?, created_at = ?, client_request_token = ?, data = ? WHERE job_id = ?`,
       )
@@ -272,8 +271,7 @@ export class SqliteStateStore implements StateStore {
       where.push('(created_at < ? OR (created_at = ? AND job_id < ?))');
       args.push(Number(ms), Number(ms), id);
     }
-    const rows = this.db
-      .prepare(`SELECT data FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT ?`)
+    const rows = this.q(`SELECT data FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT ?`)
       .pluck()
       .all(...args, limit + 1) as string[];
     const items = rows.slice(0, limit).map((r) => decodeRecord<JobRecord>(r));
@@ -282,15 +280,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listInProgressJobs(): Promise<JobRecord[]> {
-    return (this.db.prepare("SELECT data FROM jobs WHERE status = 'InProgress' ORDER BY created_at").pluck().all() as string[]).map((r) =>
+    return (this.q("SELECT data FROM jobs WHERE status = 'InProgress' ORDER BY created_at").pluck().all() as string[]).map((r) =>
       decodeRecord<JobRecord>(r),
     );
   }
 
-  async appendAudit(record: AuditRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit (event_time, account_id, event_name, data) VALUES (?, ?, ?, ?)')
-      .run(record.eventTime.getTime(), record.accountId ?? null, record.eventName, encodeRecord(record));
+  async appendAudit(records: readonly AuditRecord[]): Promise<void> {
+    const insert = this.q('INSERT INTO audit (event_time, account_id, event_name, data) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of records) insert.run(r.eventTime.getTime(), r.accountId ?? null, r.eventName, encodeRecord(r));
+    })();
   }
 
   async queryAudit(filter: { accountId?: string; eventName?: string; since?: Date }, limit: number): Promise<AuditRecord[]> {
@@ -309,7 +308,7 @@ export class SqliteStateStore implements StateStore {
       args.push(filter.since.getTime());
     }
     const sql = `SELECT data FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
-    return (this.db.prepare(sql).pluck().all(...args, limit) as string[]).map((r) => decodeRecord<AuditRecord>(r));
+    return (this.q(sql).pluck().all(...args, limit) as string[]).map((r) => decodeRecord<AuditRecord>(r));
   }
 
   async close(): Promise<void> {

@@ -77,7 +77,8 @@ export interface StateStore {
   /** Jobs still InProgress (for recovery after a restart). */
   listInProgressJobs(): Promise<JobRecord[]>;
 
-  appendAudit(record: AuditRecord): Promise<void>;
+  /** Appends audit records in one transaction (callers batch them). */
+  appendAudit(records: readonly AuditRecord[]): Promise<void>;
   queryAudit(filter: { accountId?: string; eventName?: string; since?: Date }, limit: number): Promise<AuditRecord[]>;
 
   close(): Promise<void>;
