@@ -52,7 +52,7 @@ export const KEYS_ERRORS: Readonly<Record<KeysErrorCode, KeysErrorInfo>> = Objec
   INVALID_ARN: { awsType: 'InvalidArnException', httpStatus: 400, description: 'The certificate ARN is malformed.' },
   NOT_FOUND: { awsType: 'ResourceNotFoundException', httpStatus: 400, description: 'No certificate with this ARN in the caller\'s account and region.' },
   VALIDATION: { awsType: 'ValidationException', httpStatus: 400, description: 'The input does not match the operation\'s shape or constraints.' },
-  INVALID_PARAMETER: { awsType: 'InvalidParameterException', httpStatus: 400, description: 'A parameter is well formed but not acceptable (e.g. a bad NextToken).' },
+  INVALID_PARAMETER: { awsType: 'InvalidParameterException', httpStatus: 400, description: 'A parameter is well formed but not acceptable (e.g. duplicate tag keys in one request).' },
   INVALID_ARGS: { awsType: 'InvalidArgsException', httpStatus: 400, description: 'ListCertificates arguments are inconsistent (e.g. a NextToken from another query).' },
   INVALID_TAG: { awsType: 'InvalidTagException', httpStatus: 400, description: 'A tag key or value is not allowed (e.g. the reserved aws: prefix).' },
   TOO_MANY_TAGS: { awsType: 'TooManyTagsException', httpStatus: 400, description: 'The certificate would carry more than 50 tags.' },
