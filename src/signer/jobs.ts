@@ -94,6 +94,8 @@ export class Jobs {
   }
 
   async start(caller: Caller, input: StartSigningJobInput) {
+    // The model leaves Source.s3 optional (it is a union in spirit); without it there is nothing to sign.
+    if (!input.source.s3) throw new SignerError('ValidationException', 'source.s3 (bucketName, key, version) is required.');
     const dest = input.destination.s3;
     if (!dest?.bucketName) throw new SignerError('ValidationException', 'destination.s3.bucketName is required.');
     const requestFingerprint = fingerprint([input.source, input.destination, input.profileName, input.profileOwner ?? null]);
