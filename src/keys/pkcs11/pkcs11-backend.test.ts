@@ -12,6 +12,10 @@ import { isKeysError } from '../errors.js';
 import { keyBackendContract } from '../key-backend.contract.js';
 import { toSigningKey } from '../signing-key.js';
 import { createPkcs11Backend } from './pkcs11-backend.js';
+import { createCertificateManager } from '../certificate-manager.js';
+import { createSqliteKeysStore } from '../sqlite-keys-store.js';
+import { createTestCa, issueCodeSigningCertificate } from '../test-ca.js';
+import { X509Certificate } from 'node:crypto';
 
 const LIB = '/usr/lib/softhsm/libsofthsm2.so';
 const haveSoftHsm = existsSync(LIB);
@@ -97,6 +101,33 @@ describe.skipIf(!haveSoftHsm)('PKCS#11 (SoftHSM2)', () => {
     const pss = await key.signDigest(d, { hash: 'SHA256', rsaPadding: 'pss' });
     expect(verify('sha256', msg, { key: pair.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss)).toBe(true);
     await b.deleteKey(ref.keyId);
+    await b.close();
+  });
+
+  it('certificate manager on the token: an imported certificate\'s key goes into the token; server keys and the internal CA key are generated there', async () => {
+    const b = await open();
+    const store = createSqliteKeysStore(':memory:');
+    const mgr = createCertificateManager({ repository: store.certificates, backend: b });
+    const ca = await createTestCa({ dir: join(dir, 'ca'), algorithm: 'EC_prime256v1' });
+    const issued = await issueCodeSigningCertificate({ ca, subject: 'CN=hsm.example.com', algorithm: 'EC_prime256v1' });
+    const owner = { accountId: '123456789012', region: 'us-east-1' };
+    const { certificateArn } = await mgr.importCertificate({ certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem, chainPem: issued.chainPem }, owner);
+    const rec = await store.certificates.get(certificateArn);
+    expect(rec?.keyBackend).toBe('pkcs11');
+    const key = await mgr.getSigningKey(certificateArn, owner.accountId);
+    const msg = Buffer.from('fw');
+    const leaf = new X509Certificate(issued.certificatePem);
+    expect(verify('sha256', msg, leaf.publicKey, await key.signDigest(createHash('sha256').update(msg).digest(), { hash: 'SHA256' }))).toBe(true);
+
+    const server = await mgr.issueServerKey({ ...owner, profileName: 'notation_hsm' });
+    const sLeaf = new X509Certificate(Buffer.from(server.signingKey.certificateChain[0]!));
+    const caCert = new X509Certificate(await mgr.getInternalCaCertificate(owner));
+    expect(sLeaf.verify(caCert.publicKey)).toBe(true);
+    expect(verify('sha384', msg, sLeaf.publicKey, await server.signingKey.signDigest(createHash('sha384').update(msg).digest(), { hash: 'SHA384' }))).toBe(true);
+
+    await mgr.deleteCertificate(certificateArn, owner);
+    await expect(b.getKey(rec!.keyId)).rejects.toSatisfy((e) => isKeysError(e, 'KEY_NOT_FOUND'));
+    store.close();
     await b.close();
   });
 });
