@@ -138,6 +138,38 @@ export function otaJsonSuite(platform: PlatformModule, descriptor: PlatformDescr
     });
   });
 
+  if (format === 'JSONEmbedded') {
+    it('[issue 3 item 2] JSONEmbedded streams: payload base64 leaves the body while the second read of the source is still under way', async () => {
+      const keyObject = generateTestKey(cases[0]!.keyType);
+      const chunk = payload(64 * 1024);
+      const chunks = 64;
+      let secondPassYielded = -1;
+      let passes = 0;
+      const openSource = async function* () {
+        const pass = ++passes;
+        for (let i = 0; i < chunks; i++) {
+          if (pass === 2) secondPassYielded = i + 1;
+          yield chunk;
+        }
+      };
+      const request = signRequest(descriptor, new Uint8Array(0), localSigningKey(keyObject), {
+        encryptionAlgorithm: cases[0]!.encryptionAlgorithm,
+        hashAlgorithm: cases[0]!.hash,
+        openSource,
+        sourceSize: chunks * chunk.length,
+      });
+      const artifact = await platform.sign(request);
+      let seenAtFirstPayload = -1;
+      let index = 0;
+      for await (const _ of artifact.body()) {
+        if (index++ === 1) seenAtFirstPayload = secondPassYielded;
+      }
+      expect(passes).toBe(2);
+      expect(seenAtFirstPayload).toBeGreaterThan(0);
+      expect(seenAtFirstPayload).toBeLessThan(chunks);
+    });
+  }
+
   describe(`${id}: bad input is refused with PlatformInputError`, () => {
     const c = cases[0]!;
     const okKey = localSigningKey(generateTestKey(c.keyType));
