@@ -65,6 +65,18 @@ describe('MCUboot: byte-for-byte against imgtool 2.4.0 vectors', () => {
     expect(image.equals(file('images/ed25519.signed.bin'))).toBe(true);
   });
 
+  it('[imgtool sign without --pad-header, -H 0x200] the zeroed header room stays zero after the 32-byte header; the rest equals the padded image', async () => {
+    const zeroed = new Uint8Array(0x200 + PAYLOAD.length);
+    zeroed.set(PAYLOAD, 0x200);
+    const params = { version: '1.2.3+4', headerSize: '0x200' };
+    const { image } = await signImage({ params: { ...params, padHeader: 'false' } }, zeroed);
+    const { image: padded } = await signImage({ params });
+    expect(image.subarray(32, 0x200).every((b) => b === 0)).toBe(true);
+    expect(padded.subarray(32, 0x200).every((b) => b === 0xff)).toBe(true);
+    expect(image.subarray(0, 32).equals(padded.subarray(0, 32))).toBe(true);
+    expect(image.subarray(0x200, 0x200 + PAYLOAD.length).equals(Buffer.from(PAYLOAD))).toBe(true);
+  });
+
   it('[imgtool sign without -k] the format code reproduces hash-only.signed.bin exactly', async () => {
     const built = await buildMcubootImage({
       openPayload: sourceOf(PAYLOAD, 1000),

@@ -70,8 +70,8 @@ export function autoSecurityCounter(v: ImageVersion): number {
 }
 
 /**
- * The header region `[0, headerSize)`: the 32-byte `struct image_header`, then erased-value padding
- * (imgtool `--pad-header`).
+ * The header region `[0, headerSize)`: the 32-byte `struct image_header`, then padding — the erased value
+ * when imgtool adds the room (`--pad-header`), zero when the input brought zeroed room of its own.
  */
 export function encodeHeader(h: {
   headerSize: number;
@@ -80,8 +80,9 @@ export function encodeHeader(h: {
   flags: number;
   loadAddress: number;
   version: ImageVersion;
+  padding?: number;
 }): Uint8Array {
-  const b = Buffer.alloc(h.headerSize, ERASED_VALUE);
+  const b = Buffer.alloc(h.headerSize, h.padding ?? ERASED_VALUE);
   b.writeUInt32LE(IMAGE_MAGIC, 0);
   b.writeUInt32LE(h.loadAddress, 4);
   b.writeUInt16LE(h.headerSize, 8);

@@ -1,6 +1,7 @@
 import { PlatformInputError } from '../platform.types.js';
 import { newHash } from '../_shared/index.js';
 import {
+  ERASED_VALUE,
   TLV,
   TLV_INFO_MAGIC,
   TLV_PROT_INFO_MAGIC,
@@ -73,6 +74,7 @@ export async function buildMcubootImage(o: McubootImageOptions): Promise<Mcuboot
     flags: 0,
     loadAddress: o.loadAddress ?? 0,
     version: o.version,
+    padding: o.padHeader ? ERASED_VALUE : 0,
   });
 
   const hashRegion = async () => {
