@@ -394,18 +394,38 @@ describe('[issueServerKey] per-profile keys from the account internal CA', () =>
 });
 
 describe('no private key material at rest or in any output', () => {
-  it('greps the SQLite file, the data directory and every response/error for PEM markers, PKCS#8 bytes, raw scalars and PEM bodies', async () => {
+  it('greps the SQLite file (+WAL) and every response, error, view and SigningKey for PEM markers, PKCS#8 bytes and private key components (raw, base64, hex)', async () => {
+    // Everything the manager hands out goes into the transcript too: views, signing keys, server keys.
+    for (const region of [caller.region, 'ap-south-1']) {
+      const views = await mgr.listCertificates({ accountId: caller.accountId, region }, ['IMPORTED', 'SERVER_KEY', 'INTERNAL_CA']);
+      expect(views.length).toBeGreaterThan(0);
+      for (const v of views) {
+        transcript.push(JSON.stringify(v, (_k, val: unknown) => (val instanceof Uint8Array ? Buffer.from(val).toString('base64') : val)));
+        if (v.record.kind !== 'INTERNAL_CA') {
+          const key = await mgr.getSigningKey(v.record.arn, caller.accountId);
+          transcript.push(JSON.stringify(key), Object.keys(key).join(','), String(key));
+        }
+      }
+    }
+    const sk = await mgr.issueServerKey({ accountId: caller.accountId, region: caller.region, profileName: 'grep_profile' });
+    transcript.push(JSON.stringify(sk));
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     const secrets: Buffer[] = [];
     const texts: string[] = [];
     for (const c of Object.values(certs)) {
       const k = createPrivateKey(c.privateKeyPem);
       secrets.push(k.export({ format: 'der', type: 'pkcs8' }));
-      const jwk = k.export({ format: 'jwk' });
-      if (typeof jwk.d === 'string') secrets.push(Buffer.from(jwk.d, 'base64url'));
-      const body = c.privateKeyPem.split('\n').filter((l) => l && !l.startsWith('-----'));
-      texts.push(...body.filter((l) => l.length >= 40));
-      texts.push(b64(c.privateKeyPem));
+      const jwk = k.export({ format: 'jwk' }) as Record<string, unknown>;
+      // The private components (EC/Ed25519 d; RSA d, p, q, dp, dq, qi), raw and as base64/base64url text.
+      for (const f of ['d', 'p', 'q', 'dp', 'dq', 'qi']) {
+        if (typeof jwk[f] !== 'string') continue;
+        const raw = Buffer.from(jwk[f] as string, 'base64url');
+        secrets.push(raw);
+        texts.push(raw.toString('base64'), raw.toString('base64url'), raw.toString('hex'));
+      }
+      // The PEM as given and as the ACM blob (base64 of the PEM). Single PEM lines are not
+      // checked: an EC PKCS#8 embeds the public key, which legitimately appears in certificates.
+      texts.push(c.privateKeyPem, b64(c.privateKeyPem));
     }
     const files = [join(dir, 'state.db'), ...['state.db-wal', 'state.db-shm'].map((f) => join(dir, f))].filter((f) => {
       try {

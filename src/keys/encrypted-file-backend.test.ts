@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,19 @@ keyBackendContract('encrypted-file (SQLite, supplied master key)', {
 });
 
 describe('encrypted-file backend specifics', () => {
+  it('RSA PKCS#1 v1.5 over a digest is byte-identical to crypto.sign over the message (deterministic scheme, known answer)', async () => {
+    const store = createSqliteKeysStore(':memory:');
+    const b = createEncryptedFileBackend({ repository: store.wrappedKeys, masterKey: generateMasterKey() });
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const ref = await b.importKey(new Uint8Array(pair.privateKey.export({ format: 'der', type: 'pkcs8' })));
+    const msg = Buffer.from('known answer');
+    for (const [hash, name] of [['SHA1', 'sha1'], ['SHA256', 'sha256'], ['SHA384', 'sha384'], ['SHA512', 'sha512']] as const) {
+      const ours = await toSigningKey(b, ref).signDigest(createHash(name).update(msg).digest(), { hash });
+      expect(Buffer.from(ours).equals(sign(name, msg, pair.privateKey))).toBe(true);
+    }
+    store.close();
+  });
+
   it('generates RSA 3072 and RSA 4096 keys', async () => {
     const store = createSqliteKeysStore(':memory:');
     const b = createEncryptedFileBackend({ repository: store.wrappedKeys, masterKey: generateMasterKey() });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, createHash, generateKeyPairSync, verify } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKeysError } from '../errors.js';
 import { keyBackendContract } from '../key-backend.contract.js';
@@ -98,6 +98,8 @@ describe.skipIf(!haveSoftHsm)('PKCS#11 (SoftHSM2)', () => {
     const d = createHash('sha256').update(msg).digest();
     const key = toSigningKey(b, ref);
     expect(verify('sha256', msg, pair.publicKey, await key.signDigest(d, { hash: 'SHA256' }))).toBe(true);
+    // PKCS#1 v1.5 is deterministic: the token's CKM_RSA_PKCS over DigestInfo equals OpenSSL's signature.
+    expect(Buffer.from(await key.signDigest(d, { hash: 'SHA256' })).equals(sign('sha256', msg, pair.privateKey))).toBe(true);
     const pss = await key.signDigest(d, { hash: 'SHA256', rsaPadding: 'pss' });
     expect(verify('sha256', msg, { key: pair.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss)).toBe(true);
     await b.deleteKey(ref.keyId);
@@ -128,6 +130,18 @@ describe.skipIf(!haveSoftHsm)('PKCS#11 (SoftHSM2)', () => {
     await mgr.deleteCertificate(certificateArn, owner);
     await expect(b.getKey(rec!.keyId)).rejects.toSatisfy((e) => isKeysError(e, 'KEY_NOT_FOUND'));
     store.close();
+    await b.close();
+  });
+
+  it('parallel sign calls on one session are serialized and all verify', async () => {
+    const b = await open();
+    const ref = await b.generateKey('EC_prime256v1');
+    const key = toSigningKey(b, ref);
+    const msgs = Array.from({ length: 24 }, (_, i) => Buffer.from(`msg ${i}`));
+    const sigs = await Promise.all(msgs.map((m) => key.signDigest(createHash('sha256').update(m).digest(), { hash: 'SHA256' })));
+    const pub = { key: Buffer.from(ref.publicKeySpki), format: 'der' as const, type: 'spki' as const };
+    sigs.forEach((s, i) => expect(verify('sha256', msgs[i]!, pub, s)).toBe(true));
+    await b.deleteKey(ref.keyId);
     await b.close();
   });
 });
