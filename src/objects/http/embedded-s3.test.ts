@@ -402,4 +402,50 @@ describe('embedded S3 endpoint: reads, listings and errors', () => {
     expect(versions.text).toContain('<DeleteMarker><Key>k</Key>');
     expect(versions.text).toContain(`<Version><Key>k</Key><VersionId>${String(put.headers['x-amz-version-id'])}</VersionId><IsLatest>false</IsLatest>`);
   });
+
+  it('[presigned GET] a query-signed URL reads the object; a tampered one is SignatureDoesNotMatch', async () => {
+    const signer = new SignatureV4({
+      service: 's3',
+      region: 'us-east-1',
+      credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey },
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+    });
+    // As S3 presigners do: the payload is UNSIGNED-PAYLOAD, and that header is neither signed nor sent.
+    const unsent = new Set(['x-amz-content-sha256']);
+    const presigned = await signer.presign(
+      new HttpRequest({ method: 'GET', hostname: '127.0.0.1', path: `/${b}/obj`, headers: { host: `127.0.0.1:${server.port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }),
+      { expiresIn: 300, unsignableHeaders: unsent, unhoistableHeaders: unsent },
+    );
+    const qs = Object.entries(presigned.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+    const get = (path: string): Promise<{ status: number; text: string }> =>
+      new Promise((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port: server.port, path }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() }));
+        }).on('error', reject).end();
+      });
+    const ok = await get(`/${b}/obj?${qs}`);
+    expect(ok).toEqual({ status: 200, text: data.toString() });
+    const tampered = await get(`/${b}/other?${qs}`);
+    expect(tampered.status).toBe(403);
+    expect(tampered.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('[PutObject] percent-encoded dot segments in the path are a key, never a file path', async () => {
+    const r = await s3({ method: 'PUT', path: `/${b}/..%2F..%2F..%2Fescape`, body: 'inside' });
+    expect(r.status).toBe(200);
+    expect((await s3({ path: `/${b}/..%2F..%2F..%2Fescape` })).text).toBe('inside');
+    expect((await readdir(root)).filter((x) => !x.startsWith('.') && !x.startsWith('wire-'))).toEqual([]);
+  });
+
+  it('[HeadBucket][GetBucketLocation][ListObjects v1] answer for the owner', async () => {
+    const head = await s3({ method: 'HEAD', path: `/${b}` });
+    expect([head.status, head.headers['x-amz-bucket-region']]).toEqual([200, 'us-east-1']);
+    expect((await s3({ path: `/${b}`, query: { location: '' } })).text).toContain('<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>');
+    const v1 = await s3({ path: `/${b}`, query: { 'max-keys': '1' } });
+    expect(v1.text).toContain('<IsTruncated>true</IsTruncated>');
+    expect(v1.text).toMatch(/<NextMarker>[^<]+<\/NextMarker>/);
+  });
 });

@@ -144,7 +144,7 @@ class S3Handler {
   private async route(req: IncomingMessage, res: ServerResponse, t: Target, auth: AuthContext): Promise<void> {
     const method = req.method ?? 'GET';
     for (const name of t.query.keys()) {
-      if (!KNOWN_SUBRESOURCES.has(name) && !name.startsWith('x-amz-') && !name.startsWith('response-')) {
+      if (!KNOWN_SUBRESOURCES.has(name) && !name.toLowerCase().startsWith('x-amz-') && !name.startsWith('response-')) {
         throw new ObjectsError('NotImplemented', `The ${name} sub-resource is not implemented.`);
       }
     }

@@ -166,6 +166,34 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<C
       expect(listed.objects.map((o) => o.key)).toEqual(['kept']);
     });
 
+    it('[PutObject] a body of declared length streams through; a wrong length is IncompleteBody', async () => {
+      const b = await bucket();
+      const data = randomBytes(200_000);
+      const put = await store.putObject(b, 'sized', Readable.from([data.subarray(0, 1000), data.subarray(1000)]), { contentLength: data.length });
+      expect(put.etag).toBe(md5hex(data));
+      expect((await collect((await store.getObject(b, 'sized')).body)).equals(data)).toBe(true);
+      await expect(store.putObject(b, 'short', chunked(data, 3), { contentLength: data.length + 1 })).rejects.toBeInstanceOf(ObjectsError);
+      await expectCode(store.headObject(b, 'short'), 'NoSuchKey');
+    });
+
+    it('[Versioning] concurrent writes to one key each get their own version', async () => {
+      const b = await bucket('Enabled');
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putObject(b, 'busy', chunked(Buffer.from(`w${i}`), 1))));
+      const ids = new Set(results.map((r) => r.versionId));
+      expect(ids.size).toBe(8);
+      const listed = await store.listObjectVersions(b, { prefix: 'busy' });
+      expect(new Set(listed.versions.map((v) => v.versionId))).toEqual(ids);
+      expect(listed.versions.filter((v) => v.isLatest)).toHaveLength(1);
+    });
+
+    it('[ListObjectVersions] delimiter rolls keys up into common prefixes', async () => {
+      const b = await bucket('Enabled');
+      for (const k of ['fw/a', 'fw/b', 'top']) await store.putObject(b, k, chunked(Buffer.from(k), 1));
+      const page = await store.listObjectVersions(b, { delimiter: '/' });
+      expect(page.commonPrefixes).toEqual(['fw/']);
+      expect(page.versions.map((v) => v.key)).toEqual(['top']);
+    });
+
     it('[GetObject] Range: first-last, open-ended and suffix ranges; past the end is InvalidRange', async () => {
       const b = await bucket();
       const data = randomBytes(1000);
