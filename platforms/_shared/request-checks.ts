@@ -41,7 +41,7 @@ export function checkRequest(descriptor: PlatformDescriptorFile, request: Checke
         `${platformId} does not understand signing parameter "${name}"${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`,
       );
     }
-    if (rule.pattern !== undefined && !new RegExp(rule.pattern, 'u').test(value)) {
+    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) {
       throw new PlatformInputError(`signing parameter "${name}" must match ${rule.pattern}`);
     }
     params[name] = value;
