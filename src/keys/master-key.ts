@@ -9,7 +9,7 @@
  * onto another record does not decrypt.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeysError } from './errors.js';
 import type { KeyType } from './key-backend.types.js';
@@ -83,21 +83,29 @@ function parseKeyFile(content: Buffer): MasterKey {
 export function loadOrCreateMasterKey(dataDir: string): MasterKey {
   const file = join(dataDir, MASTER_KEY_FILE);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'wx', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new KeysError('MASTER_KEY', `cannot create ${MASTER_KEY_FILE}`, { cause: e });
-  }
-  if (fd !== undefined) {
+  if (!existsSync(file)) {
+    // Write a temporary file (0600), then link it into place: link() fails if another
+    // process won the race, and nobody ever sees a half-written key file.
+    const tmp = join(dataDir, `.${MASTER_KEY_FILE}.${randomBytes(8).toString('hex')}.tmp`);
     const key = randomBytes(MASTER_KEY_BYTES);
     const text = Buffer.from(key.toString('base64') + '\n', 'ascii');
     try {
-      writeSync(fd, text);
-      chmodSync(file, 0o600); // umask cannot widen 0600, but be explicit
-      return masterKeyFromBytes(key);
+      const fd = openSync(tmp, 'wx', 0o600);
+      try {
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      chmodSync(tmp, 0o600); // umask cannot widen 0600, but be explicit
+      try {
+        linkSync(tmp, file);
+        return masterKeyFromBytes(key);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new KeysError('MASTER_KEY', `cannot create ${MASTER_KEY_FILE}`, { cause: e });
+      }
     } finally {
-      closeSync(fd);
+      rmSync(tmp, { force: true });
       zeroize(key, text);
     }
   }

@@ -36,7 +36,7 @@ export const DIGEST_INFO_PREFIX: Readonly<Record<HashAlgorithm, Uint8Array>> = O
 /** Throws a TypeError/RangeError when `digest` is not a Uint8Array of the hash's length. */
 export function checkDigest(digest: unknown, hash: unknown): asserts digest is Uint8Array {
   if (!(digest instanceof Uint8Array)) throw new TypeError('digest must be a Uint8Array');
-  if (typeof hash !== 'string' || !(hash in HASH_LENGTH)) throw new TypeError('hash must be SHA1, SHA256, SHA384 or SHA512');
+  if (typeof hash !== 'string' || !Object.hasOwn(HASH_LENGTH, hash)) throw new TypeError('hash must be SHA1, SHA256, SHA384 or SHA512');
   const want = HASH_LENGTH[hash as HashAlgorithm];
   if (digest.length !== want) throw new RangeError(`digest must be ${want} bytes for ${hash}, got ${digest.length}`);
 }
