@@ -37,7 +37,7 @@ export {
   type ObjectsErrorDetails,
   type ObjectsErrorSpec,
 } from './objects-error.js';
-export { createFsObjectStore, FS_OBJECT_STORE_DEFAULTS, type FsObjectStoreOptions } from './fs/fs-object-store.js';
+export { createFsObjectStore, FS_OBJECT_STORE_DEFAULTS, OBJECTS_SUBDIR, type FsObjectStoreOptions, type FsObjectStoreTuning } from './fs/fs-object-store.js';
 export { createS3ObjectStore, S3_OBJECT_STORE_DEFAULTS, type S3ObjectStoreOptions } from './s3/s3-object-store.js';
 export { startEmbeddedS3, EMBEDDED_S3_DEFAULTS, type EmbeddedS3, type EmbeddedS3Options } from './http/embedded-s3.js';
 export type { AuthContext, S3AuthRequest, S3Authenticator } from './http/auth.types.js';

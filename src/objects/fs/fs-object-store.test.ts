@@ -76,4 +76,11 @@ describe('filesystem backend specifics', () => {
     await expectCode(store.putObject('keys', 'k'.repeat(1025), (async function* () {})()), 'KeyTooLongError');
     await expectCode(store.putObject('keys', 'bad\uD800', (async function* () {})()), 'InvalidArgument');
   });
+
+  it('with dataDir, lives in <dataDir>/objects', async () => {
+    const dataDir = await tempRoot();
+    const store = await createFsObjectStore({ dataDir });
+    await store.createBucket('placed');
+    expect(await readdir(join(dataDir, 'objects'))).toContain('placed');
+  });
 });

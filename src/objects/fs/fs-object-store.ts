@@ -57,10 +57,14 @@ import {
 import { isObjectsError, ObjectsError } from '../objects-error.js';
 import { readVersionHeader, writeVersionTrailer, type VersionHeader } from './version-file.js';
 
-/** Options of {@link createFsObjectStore}. */
-export interface FsObjectStoreOptions {
-  /** Directory that holds everything; created if missing. */
-  readonly root: string;
+/**
+ * Options of {@link createFsObjectStore}. Give either `root`, or `dataDir`
+ * (then the root is `<dataDir>/objects`).
+ */
+export type FsObjectStoreOptions = FsObjectStoreTuning & ({ readonly root: string; readonly dataDir?: never } | { readonly dataDir: string; readonly root?: never });
+
+/** Options of {@link createFsObjectStore} other than where it lives. */
+export interface FsObjectStoreTuning {
   /** Smallest allowed size of every multipart part but the last (S3: 5 MiB). */
   readonly minPartSize?: number;
   /** Fsync files and directories before publishing (default true; tests may turn it off for speed). */
@@ -74,6 +78,8 @@ const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 const MAX_PART_NUMBER = 10_000;
 const TMP_DIR = '.tmp';
 const UPLOADS_DIR = '.uploads';
+/** Folder of the data directory that holds objects. */
+export const OBJECTS_SUBDIR = 'objects';
 
 interface BucketFile {
   readonly name: string;
@@ -116,7 +122,9 @@ class FsObjectStore implements ObjectStore {
   #lastSeq = 0n;
 
   constructor(options: FsObjectStoreOptions) {
-    this.#root = options.root;
+    const root = options.root ?? (options.dataDir === undefined ? undefined : join(options.dataDir, OBJECTS_SUBDIR));
+    if (typeof root !== 'string' || root === '') throw new TypeError('createFsObjectStore needs a root or a dataDir.');
+    this.#root = root;
     this.#minPartSize = options.minPartSize ?? FS_OBJECT_STORE_DEFAULTS.minPartSize;
     this.#fsync = options.fsync ?? FS_OBJECT_STORE_DEFAULTS.fsync;
   }
