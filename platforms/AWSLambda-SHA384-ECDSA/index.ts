@@ -9,16 +9,15 @@ import {
 import { checkRequest, checkSourceSize } from '../_shared/index.js';
 import descriptorJson from './descriptor.json' with { type: 'json' };
 import { SIGNATURE_DIRECTORY, SIGNATURE_ENTRY, encodeSignedAttributes, encodeSignedData, toPem } from './lambda-cms.js';
-import { digestEntries, readZipIndex } from './zip-stream.js';
+import { MAX_UNZIPPED_BYTES, digestEntries, readZipIndex } from './zip-stream.js';
+
+export { MAX_UNZIPPED_BYTES } from './zip-stream.js';
 import { ZIP64_MARKER_16, ZipFormatError, buildEndOfCentralDirectory, buildEntry } from './zip-format.js';
 
 export { verifySignedLambdaZip, type LambdaVerifyResult, type LambdaVerifyOptions } from './verify.js';
 export { SIGNATURE_ENTRY, SIGNATURE_DIRECTORY, OID as LAMBDA_SIGNATURE_OIDS, type LambdaClaims } from './lambda-cms.js';
 
 const descriptor = descriptorJson as PlatformDescriptorFile;
-
-/** Lambda's limit on unzipped deployment packages (250 MB). */
-export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
 
 /**
  * `AWSLambda-SHA384-ECDSA`: the source zip with a signature entry appended — `META_INF/` (if absent)

@@ -2,7 +2,7 @@ import { X509Certificate, createHash, verify as verifySignature } from 'node:cry
 import { inflateRawSync } from 'node:zlib';
 import { TAG, oid, readNode, content, tlv } from './der.js';
 import { OID, SIGNATURE_ENTRY, attributeValue, decodeTime, issuerAndSerial, parseSignedData, type LambdaClaims } from './lambda-cms.js';
-import { digestEntries, readZipIndex } from './zip-stream.js';
+import { MAX_UNZIPPED_BYTES, digestEntries, readZipIndex } from './zip-stream.js';
 import { LOCAL_FILE_HEADER_SIZE, METHOD } from './zip-format.js';
 
 /** Options of {@link verifySignedLambdaZip}. */
@@ -19,7 +19,6 @@ export type LambdaVerifyResult =
   | { ok: false; reason: string };
 
 const MAX_SIGNATURE_FILE = 1024 * 1024;
-const MAX_UNZIPPED = 250 * 1024 * 1024;
 
 /**
  * Checks a signed Lambda package the way a deploying Lambda checks integrity: the signature entry is a
@@ -52,7 +51,7 @@ export async function verifySignedLambdaZip(zip: Uint8Array, opts: LambdaVerifyO
     const contentType = attributeValue(cms, OID.contentType);
     if (contentType === undefined || !same(contentType, oid(OID.data))) return fail('contentType attribute is not id-data');
 
-    const digest = await digestEntries(source(), index, { maxExpanded: MAX_UNZIPPED, exclude: SIGNATURE_ENTRY });
+    const digest = await digestEntries(source(), index, { maxExpanded: MAX_UNZIPPED_BYTES, exclude: SIGNATURE_ENTRY });
     const expected = tlv(TAG.OCTET_STRING, createHash('sha384').update(digest.contentDigest).digest());
     const messageDigest = attributeValue(cms, OID.messageDigest);
     if (messageDigest === undefined || !same(messageDigest, expected)) return fail('package contents do not match the signed digest');

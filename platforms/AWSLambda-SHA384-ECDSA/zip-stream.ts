@@ -15,6 +15,9 @@ import {
   type EndOfCentralDirectory,
 } from './zip-format.js';
 
+/** Lambda's limit on unzipped deployment packages (250 MB); also caps inflation (zip bombs). */
+export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
+
 /** Largest central directory read (it is held in memory): 8 MiB is ~100 000 entries. */
 export const MAX_CENTRAL_DIRECTORY_SIZE = 8 * 1024 * 1024;
 
