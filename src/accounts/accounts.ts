@@ -125,5 +125,5 @@ function upsertSection(file: string, section: string, body: string): void {
 export function writeCliFiles(dataDir: string, region: string, key: { accessKeyId: string; secretAccessKey: string }, profile = 'default'): void {
   mkdirSync(dataDir, { recursive: true });
   upsertSection(join(dataDir, 'credentials'), profile, `aws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}`);
-  upsertSection(join(dataDir, 'config'), profile === 'default' ? 'default' : `profile ${profile}`, `region = ${region}\noutput = json`);
+  upsertSection(join(dataDir, 'config'), profile === 'default' ? 'default' : `profile ${profile}`, `region = ${region}\noutput = json\ns3 =\n    addressing_style = path`);
 }

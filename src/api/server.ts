@@ -121,8 +121,10 @@ export class ApiServer {
     res.end(body);
   }
 
-  private sendError(res: ServerResponse, requestId: string, e: ApiError): void {
-    this.send(res, requestId, e.status, JSON.stringify({ message: e.message }), e.type);
+  /** restJson1 reads the type from the header; AWS JSON 1.1 clients (botocore) read body `__type`. */
+  private sendError(res: ServerResponse, requestId: string, e: ApiError, json11 = false): void {
+    const body = json11 ? { __type: e.type, message: e.message } : { message: e.message };
+    this.send(res, requestId, e.status, JSON.stringify(body), e.type);
   }
 
   /** Turns anything thrown into the error response a client should see; internals go to the log only. */
@@ -235,7 +237,7 @@ export class ApiServer {
       } catch (auditError) {
         this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
       }
-      this.sendError(res, requestId, err);
+      this.sendError(res, requestId, err, target !== undefined);
     }
   }
 }

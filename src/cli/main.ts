@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { Accounts, SecretBox, writeCliFiles } from '../accounts/index.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../config/index.js';
-import { loadOrCreateMasterKey } from '../keys/master-key.js';
+import { loadOrCreateMasterKey } from '../keys/index.js';
 import { startServer } from '../server/index.js';
 import { SqliteStateStore } from '../store/index.js';
 

@@ -4,27 +4,45 @@ import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { AuditTrail } from '../events/index.js';
-import { loadOrCreateMasterKey } from '../keys/master-key.js';
+import { JobRunner } from '../jobs/index.js';
+import {
+  createAcmService,
+  createCertificateManager,
+  createEncryptedFileBackend,
+  createSqliteKeysStore,
+  isKeysError,
+  loadOrCreateMasterKey,
+  type CertificateManager,
+} from '../keys/index.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { PageTokens, PlatformRegistry, SignerService } from '../signer/index.js';
+import { createFsObjectStore, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
+import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
 import { listenWithFallback } from './listen.js';
+import { s3Authenticator } from './s3-authenticator.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
   config: Config;
   apiUrl: string;
   apiPort: number;
+  s3Url: string;
   adminAccountId: string;
   store: StateStore;
   accounts: Accounts;
   service: SignerService;
+  certificates: CertificateManager;
+  objects: ObjectStore;
+  jobs: JobRunner;
   logger: Logger;
   close(): Promise<void>;
 }
 
+/** Which key types an encryption algorithm signs with. */
+const KEY_TYPES_FOR: Record<string, RegExp> = { ECDSA: /^EC_/, RSA: /^RSA_/, ED25519: /^ED25519$/ };
+
 /** Wires the capabilities together and starts listening. The only place (with src/cli) that does. */
-export async function startServer(config: Config, opts: { logger?: Logger; targets?: TargetService[] } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.database.kind !== 'sqlite') {
@@ -36,14 +54,43 @@ export async function startServer(config: Config, opts: { logger?: Logger; targe
   const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
   if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
-  const platforms = new PlatformRegistry();
-  const service = new SignerService({
-    store,
-    platforms,
-    tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')),
-    region: config.region,
-    now: () => new Date(),
+  // Keys: certificates and wrapped private keys live in the same SQLite file, under their own migrations.
+  const keysStore = createSqliteKeysStore(store.db);
+  const certificates = createCertificateManager({
+    repository: keysStore.certificates,
+    backend: createEncryptedFileBackend({ repository: keysStore.wrappedKeys, masterKey: master }),
   });
+  const checkCertificate: CertificateCheck = async (arn, accountId, encryptionAlgorithm) => {
+    let keyType: string;
+    try {
+      keyType = (await certificates.getCertificate(arn, { accountId, region: config.region })).facts.keyType;
+    } catch (e) {
+      if (isKeysError(e, 'NOT_FOUND') || isKeysError(e, 'INVALID_ARN')) throw new SignerError('ResourceNotFoundException', `Certificate ${arn} does not exist.`);
+      throw e;
+    }
+    const fits = KEY_TYPES_FOR[encryptionAlgorithm];
+    if (fits && !fits.test(keyType)) {
+      throw new SignerError('ValidationException', `Certificate ${arn} has a ${keyType} key, which cannot sign with ${encryptionAlgorithm}.`);
+    }
+  };
+
+  const objects = await createFsObjectStore({ root: join(config.dataDir, 'objects') });
+  const platforms = new PlatformRegistry();
+  const service = new SignerService(
+    { store, platforms, tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')), region: config.region, now: () => new Date() },
+    { checkCertificate },
+  );
+  const jobs = new JobRunner({ store, platforms, objects, keys: certificates, region: config.region, logger, concurrency: 2 });
+  service.jobs.engine = jobs;
+
+  const acm = createAcmService({ certificates });
+  const acmTarget: TargetService = {
+    prefix: 'CertificateManager',
+    signingName: 'acm',
+    eventSource: 'acm.amazonaws.com',
+    handlers: acm.handlers,
+    mapError: (e) => (isKeysError(e) ? { type: e.awsType, status: e.httpStatus, message: e.message } : undefined),
+  };
   const audit = new AuditTrail(store);
   const api = new ApiServer({
     model: loadSignerModel(),
@@ -55,24 +102,52 @@ export async function startServer(config: Config, opts: { logger?: Logger; targe
     maxBodyBytes: config.maxBodyBytes,
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
-    targets: opts.targets,
+    targets: [acmTarget],
   });
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
-  const apiUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${apiPort}`;
-  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, region: config.region }, null, 2) + '\n');
-  logger.info('Signer API listening', { url: apiUrl, dataDir: config.dataDir, platforms: platforms.all().length });
+  const apiUrl = `http://${host}:${apiPort}`;
+  let s3Close: () => Promise<void> = async () => undefined;
+  const s3Port = await listenWithFallback(
+    'embedded S3',
+    config.s3,
+    async (p) => {
+      const s3 = await startEmbeddedS3({
+        store: objects,
+        authenticate: s3Authenticator({ region: config.region, lookup: accounts.lookup, maxSkewMs: config.maxClockSkewMs }),
+        host: config.host,
+        port: p,
+        region: config.region,
+        onError: (err, requestId) => logger.error('embedded S3 internal error', { requestId, error: String(err) }),
+      });
+      s3Close = () => s3.close();
+      return s3.port;
+    },
+    logger,
+  );
+  const s3Url = `http://${host}:${s3Port}`;
+  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n');
+  logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
+  await jobs.recover();
 
   return {
     config,
     apiUrl,
     apiPort,
+    s3Url,
     adminAccountId,
     store,
     accounts,
     service,
+    certificates,
+    objects,
+    jobs,
     logger,
     async close() {
       await api.close();
+      await s3Close();
+      await jobs.stop();
+      await audit.flush();
       await store.close();
     },
   };

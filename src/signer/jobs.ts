@@ -18,6 +18,8 @@ const CERT_HASH = /^[0-9a-fA-F]{192}$/;
  * SignPayload answers InternalServiceErrorException (no engine to sign with).
  */
 export interface SigningEngine {
+  /** Checks, before a job is recorded, what it needs (source object, size, destination); throws SignerError. */
+  check(job: JobRecord): Promise<void>;
   /** Takes an InProgress job and drives it to Succeeded or Failed (asynchronously). */
   enqueue(job: JobRecord): void;
   /** Signs a SignPayload request synchronously. */
@@ -110,6 +112,7 @@ export class Jobs {
       clientRequestToken: input.clientRequestToken,
       requestFingerprint,
     };
+    await this.engine?.check(job);
     const { inserted, job: stored } = await this.deps.store.insertJob(job);
     if (!inserted) {
       if (stored.requestFingerprint !== requestFingerprint) {

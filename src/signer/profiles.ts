@@ -22,8 +22,11 @@ const LIST_DEFAULT = 10;
 /** The model's pattern is anchored at the start only; the name must match as a whole. */
 const PROFILE_NAME = /^[a-zA-Z0-9_]{2,64}$/;
 
-/** Checks a certificate ARN belongs to the caller (the keys module answers; absent = format check only). */
-export type CertificateCheck = (certificateArn: string, accountId: string) => Promise<void>;
+/**
+ * Checks that a certificate ARN belongs to the caller and that its key fits the profile's
+ * encryption algorithm (the keys module answers; absent = format check only). Throws SignerError.
+ */
+export type CertificateCheck = (certificateArn: string, accountId: string, encryptionAlgorithm: string) => Promise<void>;
 
 function checkOverrides(platform: RegisteredPlatform, overrides: SigningOverrides | undefined): void {
   if (!overrides) return;
@@ -101,7 +104,11 @@ export class Profiles {
       if (!ACM_ARN.test(input.signingMaterial.certificateArn)) {
         throw new SignerError('ValidationException', 'signingMaterial.certificateArn must be an ACM certificate ARN.');
       }
-      await this.checkCertificate?.(input.signingMaterial.certificateArn, caller.accountId);
+      await this.checkCertificate?.(
+        input.signingMaterial.certificateArn,
+        caller.accountId,
+        input.overrides?.signingConfiguration?.encryptionAlgorithm ?? platform.descriptor.signingConfiguration.encryptionAlgorithmOptions.defaultValue,
+      );
     }
     checkOverrides(platform, input.overrides);
     checkSigningParameters(platform, input.signingParameters);

@@ -44,6 +44,8 @@ export interface ProfileVersionRecord {
   signingParameters?: Record<string, string>;
   createdAt: Date;
   revocation?: ProfileRevocation;
+  /** For platforms without a customer certificate: the server-issued key's certificate (first job creates it). */
+  serverCertificateArn?: string;
 }
 
 /** The profile name's state: its status, tags and the current version. */
@@ -104,6 +106,8 @@ export interface JobRecord {
   /** StartSigningJob idempotency: the token and a fingerprint of the request it came with. */
   clientRequestToken?: string;
   requestFingerprint?: string;
+  /** The raw signature (base64; DER for ECDSA) kept for OTA job documents. Not an API member. */
+  rawSignature?: string;
 }
 
 export interface JobFilter {

@@ -162,6 +162,10 @@ export class SqliteStateStore implements StateStore {
       .run(encodeRecord(version), version.accountId, version.profileName, version.profileVersion);
   }
 
+  async updateProfileVersion(version: ProfileVersionRecord): Promise<void> {
+    await this.setProfileVersionRevocation(version);
+  }
+
   async listProfiles(
     accountId: string,
     filter: { statuses: ProfileStatus[]; platformId?: string },

@@ -49,6 +49,8 @@ export interface StateStore {
     patch: { status?: ProfileStatus; statusReason?: string; tags?: Record<string, string>; updatedAt: Date },
   ): Promise<void>;
   setProfileVersionRevocation(version: ProfileVersionRecord): Promise<void>;
+  /** Rewrites a stored profile version (its identity fields must not change). */
+  updateProfileVersion(version: ProfileVersionRecord): Promise<void>;
   listProfiles(
     accountId: string,
     filter: { statuses: ProfileStatus[]; platformId?: string },
