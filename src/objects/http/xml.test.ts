@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ObjectsError } from '../objects-error.js';
+import { escapeXml, parseCompleteMultipartUpload, parseVersioningConfiguration, xmlDocument } from './xml.js';
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return e instanceof ObjectsError ? e.code : String(e);
+  }
+}
+
+describe('XML', () => {
+  it('[PutBucketVersioning] accepts the shapes SDKs and the CLI send', () => {
+    expect(parseVersioningConfiguration('<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>')).toBe('Enabled');
+    expect(parseVersioningConfiguration('<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration>\n  <Status>Suspended</Status>\n</VersioningConfiguration>\n')).toBe('Suspended');
+    expect(parseVersioningConfiguration('<VersioningConfiguration><MfaDelete>Disabled</MfaDelete><Status>Enabled</Status></VersioningConfiguration>')).toBe('Enabled');
+  });
+
+  const badVersioning = [
+    '',
+    'Enabled',
+    '<VersioningConfiguration/>',
+    '<VersioningConfiguration><Status>enabled</Status></VersioningConfiguration>',
+    '<VersioningConfiguration><Status>Enabled</Status><Status>Suspended</Status></VersioningConfiguration>',
+    '<VersioningConfiguration><MfaDelete>Enabled</MfaDelete><Status>Enabled</Status></VersioningConfiguration>',
+    '<VersioningConfiguration><Status>Enabled</Status>',
+    '<Other><Status>Enabled</Status></Other>',
+    '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration><x/>',
+  ];
+  for (const body of badVersioning) {
+    it(`[PutBucketVersioning] rejects ${JSON.stringify(body).slice(0, 60)} as MalformedXML`, () => {
+      expect(code(() => parseVersioningConfiguration(body))).toBe('MalformedXML');
+    });
+  }
+
+  it('[CompleteMultipartUpload] reads parts in order, unquoting etags (also &quot;-escaped)', () => {
+    const xml = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+      <Part><ETag>&quot;aa&quot;</ETag><PartNumber>1</PartNumber><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>
+      <Part><PartNumber>2</PartNumber><ETag>"bb"</ETag></Part>
+    </CompleteMultipartUpload>`;
+    expect(parseCompleteMultipartUpload(xml)).toEqual([
+      { partNumber: 1, etag: 'aa' },
+      { partNumber: 2, etag: 'bb' },
+    ]);
+  });
+
+  const badComplete = [
+    '<CompleteMultipartUpload></CompleteMultipartUpload>',
+    '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>',
+    '<CompleteMultipartUpload><Part><ETag>"a"</ETag></Part></CompleteMultipartUpload>',
+    '<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>',
+    '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a"</ETag></Part>junk</CompleteMultipartUpload>',
+    '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"a"</ETag></Part>',
+  ];
+  for (const body of badComplete) {
+    it(`[CompleteMultipartUpload] rejects ${JSON.stringify(body).slice(0, 70)} as MalformedXML`, () => {
+      expect(code(() => parseCompleteMultipartUpload(body))).toBe('MalformedXML');
+    });
+  }
+
+  it('escapes markup and characters XML cannot carry', () => {
+    expect(escapeXml(`<a href="x">&'\u0001`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;\uFFFD');
+    expect(xmlDocument(['R', [['K', 'a&b'], undefined, ['N', 3], ['B', true]]])).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><K>a&amp;b</K><N>3</N><B>true</B></R>',
+    );
+  });
+});
