@@ -39,7 +39,7 @@ export interface EncryptedFileBackend extends KeyBackend {
 }
 
 function isMasterKey(v: unknown): v is MasterKey {
-  return typeof v === 'object' && v !== null && 'id' in v && 'bytes' in v;
+  return typeof v === 'object' && v !== null && 'id' in v && 'wrappingKey' in v;
 }
 
 /** Generates a key pair of `keyType` in memory, returning PKCS#8 DER and the public key. */

@@ -8,7 +8,7 @@
  * key id and key type bound as additional authenticated data, so a wrapped key copied
  * onto another record does not decrypt.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeysError } from './errors.js';
@@ -27,8 +27,10 @@ const ENVELOPE_VERSION = 1;
 export interface MasterKey {
   /** 16 hex chars: SHA-256("iot-signer/master-key-id/v1" ‖ key), truncated. Names the key, reveals nothing useful. */
   readonly id: string;
-  /** @internal the key bytes; never log. */
+  /** The key bytes; never log. Other capabilities derive their own subkeys from them. */
   readonly bytes: Buffer;
+  /** @internal AES-256 key that wraps private keys: HKDF-SHA256(bytes, info "iot-signer/keys/wrapped-key/v1"), so the raw master key encrypts nothing directly. */
+  readonly wrappingKey: Buffer;
 }
 
 /** A wrapped private key as stored (all fields public). */
@@ -48,7 +50,8 @@ export function masterKeyFromBytes(bytes: Uint8Array): MasterKey {
   if (bytes.length !== MASTER_KEY_BYTES) throw new RangeError(`master key must be ${MASTER_KEY_BYTES} bytes`);
   const copy = Buffer.from(bytes);
   const id = createHash('sha256').update('iot-signer/master-key-id/v1').update(copy).digest('hex').slice(0, 16);
-  return Object.freeze({ id, bytes: copy });
+  const wrappingKey = Buffer.from(hkdfSync('sha256', copy, Buffer.alloc(0), 'iot-signer/keys/wrapped-key/v1', 32));
+  return Object.freeze({ id, bytes: copy, wrappingKey });
 }
 
 /** A fresh random master key. */
@@ -129,7 +132,7 @@ function aad(keyId: string, keyType: KeyType): Buffer {
 /** Encrypts PKCS#8 DER under `master` (AES-256-GCM, random nonce, AAD = key id + type). */
 export function wrapPrivateKey(master: MasterKey, keyId: string, keyType: KeyType, pkcs8Der: Uint8Array): WrappedKeyEnvelope {
   const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', master.bytes, nonce, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', master.wrappingKey, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad(keyId, keyType));
   const ct = Buffer.concat([cipher.update(pkcs8Der), cipher.final()]);
   return {
@@ -153,7 +156,7 @@ export function unwrapPrivateKey(masters: readonly MasterKey[], keyId: string, k
   const nonce = Buffer.from(env.nonce, 'base64');
   const tag = Buffer.from(env.tag, 'base64');
   if (nonce.length !== NONCE_BYTES || tag.length !== TAG_BYTES) throw new KeysError('UNWRAP_FAILED', `stored key ${keyId} has a malformed envelope`);
-  const decipher = createDecipheriv('aes-256-gcm', master.bytes, nonce, { authTagLength: TAG_BYTES });
+  const decipher = createDecipheriv('aes-256-gcm', master.wrappingKey, nonce, { authTagLength: TAG_BYTES });
   decipher.setAAD(aad(keyId, keyType));
   decipher.setAuthTag(tag);
   const first = decipher.update(Buffer.from(env.ciphertext, 'base64'));
