@@ -18,7 +18,18 @@ Usage:
   signer keys create --account-id ID [--user NAME]
       Create another access key for an account; prints it once.
   signer accounts list
+  signer platforms                         the running server's signing platforms
+  signer certificates create-test-ca --dir DIR [--algorithm EC_prime256v1|EC_secp384r1|RSA_2048|RSA_3072|ED25519]
+  signer certificates issue --ca DIR --subject NAME [--algorithm A] [--out DIR]   (TEST ONLY certificates)
+  signer certificates import --certificate cert.pem --private-key key.pem [--chain chain.pem]
+  signer certificates list
+  signer sign --profile NAME firmware.bin [-o firmware.signed] [--profile-owner ACCOUNT]
+      Upload, sign with a signing job, wait (progress on stderr), download.
+  signer verify --format FORMAT --key pub.pem image.bin     verify an image the way a device would
+  signer audit [--event-name N] [--account-id A] [--since ISO] [--limit N]
   signer --help
+
+Commands that talk to the server read <data>/endpoints.json and <data>/credentials (--data-dir, SIGNER_DATA_DIR).
 
 Environment: SIGNER_PORT, SIGNER_HOST, SIGNER_DATA_DIR, SIGNER_REGION, SIGNER_THROTTLE_RPS,
 SIGNER_THROTTLE_BURST, SIGNER_MAX_BODY_BYTES, SIGNER_LOG_LEVEL (see docs/config.md).
@@ -79,6 +90,24 @@ async function main(argv: string[]): Promise<number> {
       stderr: (s) => process.stderr.write(s),
       readFile: async (p) => new Uint8Array(await readFile(p)),
     });
+  }
+  const out = (s: string) => void process.stdout.write(s);
+  if (cmd === 'platforms' || cmd === 'certificates' || cmd === 'sign' || cmd === 'audit') {
+    const { values, tokens } = parseArgs({ args: argv.slice(1), options: { 'data-dir': { type: 'string' } }, strict: false, tokens: true });
+    const dataDir = configFrom(values).dataDir;
+    // Drop --data-dir from what the sub-command parses.
+    const skip = new Set<number>();
+    for (const t of tokens ?? []) if (t.kind === 'option' && t.name === 'data-dir') { skip.add(t.index); if (t.inlineValue === false) skip.add(t.index + 1); }
+    const args = argv.slice(1).filter((_a, i) => !skip.has(i));
+    if (cmd === 'platforms') return (await import('./commands/platforms.js')).runPlatforms(dataDir, out);
+    if (cmd === 'certificates') return (await import('./commands/certificates.js')).runCertificates(args, dataDir, out);
+    if (cmd === 'sign') return (await import('./commands/sign.js')).runSign(args, dataDir, out);
+    const store = SqliteStateStore.open(join(dataDir, 'state.db'));
+    try {
+      return await (await import('./commands/audit.js')).runAudit(args, store, out);
+    } finally {
+      await store.close();
+    }
   }
   if (cmd === 'accounts' && sub === 'create') {
     const { values } = parseArgs({ args: rest, options: { ...COMMON, name: { type: 'string' }, 'account-id': { type: 'string' }, 'write-profile': { type: 'string' } } });
