@@ -191,6 +191,47 @@ describe('[ImportCertificate] + [DescribeCertificate] + [GetCertificate]', () =>
   });
 });
 
+describe('[ImportCertificate] accepted encodings and chains', () => {
+  it('accepts SEC1 (BEGIN EC PRIVATE KEY) and PKCS#1 (BEGIN RSA PRIVATE KEY) keys and CRLF line endings', async () => {
+    const sec1 = createPrivateKey(certs.ec!.privateKeyPem).export({ format: 'pem', type: 'sec1' }).toString();
+    const pkcs1 = createPrivateKey(certs.rsa!.privateKeyPem).export({ format: 'pem', type: 'pkcs1' }).toString();
+    const crlf = (t: string) => t.replace(/\n/g, '\r\n');
+    for (const [c, key] of [[certs.ec!, sec1], [certs.rsa!, pkcs1], [certs.ed!, crlf(certs.ed!.privateKeyPem)]] as const) {
+      const out = await call('ImportCertificate', { Certificate: b64(crlf(c.certificatePem)), PrivateKey: b64(key), CertificateChain: b64(crlf(c.chainPem)) });
+      expect(out.CertificateArn).toMatch(/^arn:aws:acm:/);
+    }
+  });
+
+  it('reorders a chain given root first into issuer order (intermediate, root) and signs with chain = [leaf, intermediate, root]', async () => {
+    const root = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const inter = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const leaf = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const spki = (k: typeof root) => new Uint8Array(k.publicKey.export({ format: 'der', type: 'spki' }));
+    const t = Date.now();
+    const rootDer = await buildCertificate(
+      { subject: 'CN=Chain Root, OU=TEST ONLY', publicKeySpki: spki(root), notBefore: new Date(t - DAY), notAfter: new Date(t + 30 * DAY), ca: {}, keyUsage: ['keyCertSign'] },
+      { key: inMemorySigningKey(root.privateKey) },
+    );
+    const interDer = await buildCertificate(
+      { subject: 'CN=Chain Intermediate, OU=TEST ONLY', publicKeySpki: spki(inter), notBefore: new Date(t - DAY), notAfter: new Date(t + 30 * DAY), ca: { pathLength: 0 }, keyUsage: ['keyCertSign'] },
+      { key: inMemorySigningKey(root.privateKey), nameDer: subjectNameDer(rootDer) },
+    );
+    const leafDer = await buildCertificate(
+      { subject: 'CN=chain.example.com, OU=TEST ONLY', publicKeySpki: spki(leaf), notBefore: new Date(t - DAY), notAfter: new Date(t + 10 * DAY), keyUsage: ['digitalSignature'], extendedKeyUsage: [OID_CODE_SIGNING] },
+      { key: inMemorySigningKey(inter.privateKey), nameDer: subjectNameDer(interDer) },
+    );
+    const arn = (await call('ImportCertificate', {
+      Certificate: b64(toPem(leafDer)),
+      PrivateKey: b64(leaf.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()),
+      CertificateChain: b64(toPem(rootDer) + toPem(interDer)),
+    })).CertificateArn as string;
+    const key = await mgr.getSigningKey(arn, caller.accountId);
+    expect(key.certificateChain.map((c) => Buffer.from(c).toString('hex'))).toEqual([leafDer, interDer, rootDer].map((c) => Buffer.from(c).toString('hex')));
+    const g = await call('GetCertificate', { CertificateArn: arn });
+    expect(g.CertificateChain).toBe(toPem(interDer) + toPem(rootDer));
+  });
+});
+
 describe('[ImportCertificate] rejections (table)', () => {
   const encryptedPem = () => createPrivateKey(certs.ec!.privateKeyPem).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString();
   const cases: [string, () => Promise<Record<string, unknown>>, string, (string | undefined)?, (string | undefined)?][] = [
