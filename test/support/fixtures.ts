@@ -1,0 +1,148 @@
+/**
+ * What signing jobs and certificate-bound profiles need, made through the server's own
+ * user-facing APIs when the server has them: source/destination buckets and objects in the
+ * embedded S3 (versioned, owned by the invoking account) and code-signing certificates
+ * imported through the ACM-compatible API. A server without a signing engine / ACM only
+ * checks formats, so plain names and a well-formed ARN are enough there.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeSigningJobCommand, type DescribeSigningJobCommandOutput, type SignerClient } from '@aws-sdk/client-signer';
+import { zipSync } from 'fflate';
+import { createTestCa, issueCodeSigningCertificate, type TestCa } from '../../src/keys/test-ca.js';
+import type { TestAccount, TestServer } from './server.js';
+
+/** True when the server signs (jobs leave InProgress, SignPayload answers a signature). */
+export function hasEngine(t: TestServer): boolean {
+  return t.server.service.jobs.engine !== undefined;
+}
+
+function s3Url(t: TestServer): string | undefined {
+  return (t.server as { s3Url?: string }).s3Url;
+}
+
+const buckets = new WeakMap<TestServer, Set<string>>();
+
+function s3For(t: TestServer, who: TestAccount, url: string): S3Client {
+  return new S3Client({
+    endpoint: url,
+    region: t.server.config.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey },
+    maxAttempts: 1,
+  });
+}
+
+/** A bucket owned by `who`, versioned (the engine signs only versioned sources). Name made unique per account. */
+export async function bucket(t: TestServer, who: TestAccount, name: string): Promise<string> {
+  const full = `${name}-${who.accountId}`;
+  const url = s3Url(t);
+  if (!url) return full;
+  let seen = buckets.get(t);
+  if (!seen) buckets.set(t, (seen = new Set()));
+  if (!seen.has(full)) {
+    const s3 = s3For(t, who, url);
+    await s3.send(new CreateBucketCommand({ Bucket: full }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: full, VersioningConfiguration: { Status: 'Enabled' } }));
+    seen.add(full);
+  }
+  return full;
+}
+
+/** A small, valid Lambda deployment zip (what AWSLambda-SHA384-ECDSA signs). */
+export function lambdaZip(marker = randomUUID()): Uint8Array {
+  return zipSync({ 'index.js': new TextEncoder().encode(`exports.handler = async () => '${marker}';\n`) });
+}
+
+/** Uploads `body` as `key` into `who`'s source bucket; answers the S3Source a job takes. */
+export async function sourceObject(
+  t: TestServer,
+  who: TestAccount,
+  key: string,
+  body: Uint8Array = lambdaZip(),
+): Promise<{ bucketName: string; key: string; version: string }> {
+  const bucketName = await bucket(t, who, 'src');
+  const url = s3Url(t);
+  if (!url) return { bucketName, key, version: 'v1' };
+  const out = await s3For(t, who, url).send(new PutObjectCommand({ Bucket: bucketName, Key: key, Body: body }));
+  if (!out.VersionId) throw new Error('the source bucket answered no VersionId');
+  return { bucketName, key, version: out.VersionId };
+}
+
+/** A complete StartSigningJob input for `who` (source uploaded, destination bucket created). */
+export async function jobInput(
+  t: TestServer,
+  who: TestAccount,
+  profileName: string,
+  opts: { key?: string; profileOwner?: string; prefix?: string; body?: Uint8Array } = {},
+) {
+  const source = await sourceObject(t, who, opts.key ?? `fw/${randomUUID()}.zip`, opts.body);
+  const destination = await bucket(t, who, 'dst');
+  return {
+    source: { s3: source },
+    destination: { s3: { bucketName: destination, ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) } },
+    profileName,
+    ...(opts.profileOwner !== undefined ? { profileOwner: opts.profileOwner } : {}),
+  };
+}
+
+let ca: Promise<{ ca: TestCa; dir: string }> | undefined;
+
+/**
+ * A code-signing certificate ARN of `who`: imported through the ACM-compatible API when the
+ * server has one, otherwise a well-formed ARN (the server then checks the format only).
+ */
+export async function certificateArn(t: TestServer, who: TestAccount, algorithm: 'EC_prime256v1' | 'EC_secp384r1' | 'RSA_2048' = 'EC_prime256v1'): Promise<string> {
+  if (!('certificates' in t.server)) return `arn:aws:acm:${t.server.config.region}:${who.accountId}:certificate/${randomUUID()}`;
+  ca ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signer-test-ca-'));
+    return { ca: await createTestCa({ dir }), dir };
+  })();
+  const { ca: testCa, dir } = await ca;
+  const issued = await issueCodeSigningCertificate({ ca: testCa, subject: `CN=api test ${randomUUID()}`, algorithm, outDir: dir });
+  const acm = new ACMClient({
+    endpoint: t.url,
+    region: t.server.config.region,
+    credentials: { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey },
+    maxAttempts: 1,
+  });
+  const enc = new TextEncoder();
+  const out = await acm.send(
+    new ImportCertificateCommand({
+      Certificate: enc.encode(issued.certificatePem),
+      PrivateKey: enc.encode(issued.privateKeyPem),
+      CertificateChain: enc.encode(issued.chainPem),
+    }),
+  );
+  return out.CertificateArn!;
+}
+
+/** Removes the shared test CA directory (call from a global teardown if wanted). */
+export async function removeTestCa(): Promise<void> {
+  if (ca) rmSync((await ca).dir, { recursive: true, force: true });
+}
+
+/** Polls DescribeSigningJob until the job leaves InProgress (bounded by the test's timeout). */
+export async function settledJob(client: SignerClient, jobId: string): Promise<DescribeSigningJobCommandOutput> {
+  for (;;) {
+    const d = await client.send(new DescribeSigningJobCommand({ jobId }));
+    if (d.status !== 'InProgress') return d;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A Notary Project payload (what SignPayload signs for Notation-OCI-SHA384-ECDSA). */
+export function notaryPayload(): Uint8Array {
+  const payload = {
+    targetArtifact: {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${'a1'.repeat(32)}`,
+      size: 1234,
+    },
+  };
+  return new TextEncoder().encode(JSON.stringify(payload));
+}
