@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { p384 } from '@noble/curves/nist.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readSignedJson } from '../platforms/_shared/index.js';
 import { SIGNATURE_ENTRY, verifySignedLambdaZip } from '../platforms/AWSLambda-SHA384-ECDSA/index.js';
@@ -62,5 +63,47 @@ describe('test/vectors/platforms: fixtures made by our platforms, checked by oth
     const cert = new X509Certificate(Buffer.from(envelope.header.x5c[0]!, 'base64'));
     const der = p384.Signature.fromBytes(Buffer.from(envelope.signature, 'base64url'), 'compact').toBytes('der');
     expect(opensslVerifies({ hash: 'sha384', publicKeyPem: publicPem(cert.publicKey), signature: der, data: Buffer.from(`${envelope.protected}.${envelope.payload}`) })).toBe(true);
+  });
+});
+
+describe('verifySignedLambdaZip fails closed on bad input', () => {
+  const signed = file('lambda-package.signed.zip');
+  const roots = [pemToDer(file('p384-root.crt.pem').toString('utf8'))];
+  const flip = (at: number) => {
+    const b = Buffer.from(signed);
+    b[at] = b[at]! ^ 0x01;
+    return b;
+  };
+  const sfStart = signed.indexOf(Buffer.from(SIGNATURE_ENTRY));
+  const table: [string, () => Uint8Array][] = [
+    ['an empty buffer', () => new Uint8Array(0)],
+    ['random bytes', () => Buffer.alloc(3000, 0x5a)],
+    ['the package cut in half', () => signed.subarray(0, signed.length >> 1)],
+    ['the end record cut off', () => signed.subarray(0, -22)],
+    ['a bit flip in the first entry\'s data', () => flip(60)],
+    ['a bit flip inside the deflated signature file', () => flip(sfStart + SIGNATURE_ENTRY.length + 40)],
+    ['the unsigned original', () => file('lambda-package.zip')],
+  ];
+  for (const [name, make] of table) {
+    it(`[house-style rule 10] ${name} is invalid, with a reason`, async () => {
+      const r = await verifySignedLambdaZip(make(), { trustedRoots: roots });
+      expect(r.ok).toBe(false);
+      expect((r as { reason: string }).reason.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('[house-style rule 15] any single-byte change returns a result instead of throwing; a change to the first entry's data is never accepted', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: signed.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, x) => {
+        const b = Buffer.from(signed);
+        b[at] = b[at]! ^ x;
+        const r = await verifySignedLambdaZip(b, { trustedRoots: roots });
+        expect(typeof r.ok).toBe('boolean');
+        // the first entry's local header is 30 + name bytes; its data and the data of every entry are signed
+        const firstDataStart = 30 + signed.readUInt16LE(26) + signed.readUInt16LE(28);
+        if (at >= firstDataStart && at < firstDataStart + signed.readUInt32LE(18)) expect(r.ok).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
