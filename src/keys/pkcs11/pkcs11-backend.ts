@@ -45,6 +45,8 @@ type Pkcs11Module = typeof Pkcs11Types;
 interface LoadedLibrary {
   lib: Pkcs11Types.PKCS11;
   refs: number;
+  /** We called C_Initialize (so we call C_Finalize). */
+  owner: boolean;
 }
 
 // One C_Initialize per module per process: backends on the same library share it.
@@ -57,14 +59,21 @@ async function loadLibrary(path: string): Promise<{ mod: Pkcs11Module; loaded: L
       const imported = (await import('pkcs11js')) as Pkcs11Module & { default?: Pkcs11Module };
       const mod = imported.default ?? imported;
       const lib = new mod.PKCS11();
+      let owner = true;
       try {
         lib.load(path);
-        lib.C_Initialize();
+        try {
+          lib.C_Initialize();
+        } catch (e) {
+          // Another user of the same module in this process initialized it: share it, never finalize it.
+          if ((e as { code?: number }).code !== mod.CKR_CRYPTOKI_ALREADY_INITIALIZED && !/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test(String((e as Error).message))) throw e;
+          owner = false;
+        }
       } catch (e) {
         libraries.delete(path);
         throw new KeysError('BACKEND', `cannot initialize PKCS#11 module ${path}: ${describe(e)}`);
       }
-      return { mod, loaded: { lib, refs: 0 } };
+      return { mod, loaded: { lib, refs: 0, owner } };
     })();
     libraries.set(path, p);
   }
@@ -398,7 +407,7 @@ export async function createPkcs11Backend(opts: Pkcs11BackendOptions): Promise<K
         if (loaded.refs === 0) {
           libraries.delete(opts.libraryPath);
           try {
-            lib.C_Finalize();
+            if (loaded.owner) lib.C_Finalize();
             lib.close();
           } catch {
             // Finalize is best effort.
