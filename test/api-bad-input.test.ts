@@ -5,25 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutSigningProfileCommand, StartSigningJobCommand } from '@aws-sdk/client-signer';
+import { certificateArn, jobInput } from './support/fixtures.js';
 import { expectRawError, rawRequest, type RawRequest } from './support/raw.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
 let jobId: string;
 let acct: string;
+let cert: string;
 beforeAll(async () => {
   t = await startTestServer();
   acct = t.admin.accountId;
   await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'bad_p', platformId: 'AWSLambda-SHA384-ECDSA' }));
-  jobId = (
-    await t.admin.client.send(
-      new StartSigningJobCommand({
-        source: { s3: { bucketName: 's', key: 'k', version: '1' } },
-        destination: { s3: { bucketName: 'd' } },
-        profileName: 'bad_p',
-      }),
-    )
-  ).jobId!;
+  jobId = (await t.admin.client.send(new StartSigningJobCommand(await jobInput(t, t.admin, 'bad_p')))).jobId!;
+  cert = await certificateArn(t, t.admin);
 });
 afterAll(async () => t.stop());
 
@@ -152,7 +147,7 @@ const TABLES: Record<string, Row[]> = {
     ['a signingParameters key the platform does not know (IoT)', () => ({
       method: 'PUT',
       path: '/signing-profiles/bad_new',
-      body: { platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', signingMaterial: { certificateArn: `arn:aws:acm:us-east-1:${acct}:certificate/abc` }, signingParameters: { nope: 'x' } },
+      body: { platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', signingMaterial: { certificateArn: cert }, signingParameters: { nope: 'x' } },
     })],
     ['a body that is truncated JSON', () => ({ method: 'PUT', path: '/signing-profiles/bad_new', body: '{"platformId":' }), S],
   ],
