@@ -92,7 +92,7 @@ describe('verifySignedLambdaZip fails closed on bad input', () => {
     });
   }
 
-  it('[house-style rule 15] any single-byte change returns a result instead of throwing; a change to the first entry's data is never accepted', async () => {
+  it('[house-style rule 15] any single-byte change returns a result instead of throwing; a change to the first entry’s data is never accepted', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: signed.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, x) => {
         const b = Buffer.from(signed);
