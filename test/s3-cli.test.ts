@@ -124,4 +124,15 @@ describe.skipIf(!hasAwsCli())('AWS CLI against the embedded S3 endpoint', () => 
   it('[aws s3api get-object] a missing key fails with NoSuchKey', async () => {
     await expect(aws('s3api', 'get-object', '--bucket', bucket, '--key', 'nope', join(dir, 'x'))).rejects.toThrow(/NoSuchKey/);
   });
+
+  it('[aws s3 rm --recursive][aws s3 rb] empties and removes an unversioned bucket', async () => {
+    const scratch = `${bucket}-scratch`;
+    await aws('s3', 'mb', `s3://${scratch}`);
+    await writeFile(join(dir, 'a.txt'), 'a');
+    for (const k of ['x/1.txt', 'x/2.txt', 'y.txt']) await aws('s3', 'cp', join(dir, 'a.txt'), `s3://${scratch}/${k}`);
+    const removed = await aws('s3', 'rm', '--recursive', `s3://${scratch}/`);
+    expect(removed.match(/^delete: /gm)).toHaveLength(3);
+    await aws('s3', 'rb', `s3://${scratch}`);
+    expect(await aws('s3', 'ls')).not.toContain(scratch);
+  });
 });

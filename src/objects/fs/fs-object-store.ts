@@ -482,9 +482,11 @@ class FsObjectStore implements ObjectStore {
         } finally {
           await fh.close().catch(() => undefined);
         }
-        // The upload may have been aborted or completed meanwhile.
-        await this.#readUpload(bucket, key, uploadId);
-        await rename(tmp, join(this.#uploadDir(uploadId), `part-${partNumber}`));
+        // The upload may have been aborted or completed meanwhile; the lock orders us against both.
+        await this.#withLock(`upload:${uploadId}`, async () => {
+          await this.#readUpload(bucket, key, uploadId);
+          await rename(tmp, join(this.#uploadDir(uploadId), `part-${partNumber}`));
+        });
         return { partNumber, etag: header.etag };
       } finally {
         await unlink(tmp).catch(() => undefined);

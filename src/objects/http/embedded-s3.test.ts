@@ -448,4 +448,17 @@ describe('embedded S3 endpoint: reads, listings and errors', () => {
     expect(v1.text).toContain('<IsTruncated>true</IsTruncated>');
     expect(v1.text).toMatch(/<NextMarker>[^<]+<\/NextMarker>/);
   });
+
+  it('[DeleteObjects] deletes many keys, reports per-key results, and needs an integrity header', async () => {
+    const db = await newBucket();
+    for (const k of ['x1', 'x2']) await s3({ method: 'PUT', path: `/${db}/${k}`, body: k });
+    const xml = '<Delete><Object><Key>x1</Key></Object><Object><Key>x2</Key></Object><Object><Key>never</Key></Object></Delete>';
+    expectError(await s3({ method: 'POST', path: `/${db}`, query: { delete: '' }, body: xml }), 'InvalidRequest');
+    expectError(await s3({ method: 'POST', path: `/${db}`, query: { delete: '' }, body: xml, headers: { 'content-md5': createHash('md5').update('x').digest('base64') } }), 'BadDigest');
+    const r = await s3({ method: 'POST', path: `/${db}`, query: { delete: '' }, body: xml, headers: { 'content-md5': createHash('md5').update(xml).digest('base64') } });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>x1</Key></Deleted><Deleted><Key>x2</Key></Deleted><Deleted><Key>never</Key></Deleted></DeleteResult>');
+    expectError(await s3({ path: `/${db}/x1` }), 'NoSuchKey');
+    expectError(await s3({ method: 'POST', path: `/${db}`, query: { delete: '' }, body: xml, cred: bob, headers: { 'content-md5': createHash('md5').update(xml).digest('base64') } }), 'AccessDenied');
+  });
 });

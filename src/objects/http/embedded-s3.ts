@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +18,7 @@ import { NULL_VERSION_ID, type ObjectInfo, type ObjectStore } from '../object-st
 import { isObjectsErrorCode, OBJECTS_ERRORS, ObjectsError, type ObjectsErrorCode } from '../objects-error.js';
 import type { AuthContext, S3Authenticator } from './auth.types.js';
 import { openPayload, readSmallPayload } from './payload.js';
-import { parseCompleteMultipartUpload, parseVersioningConfiguration, xmlDocument, type XmlNode } from './xml.js';
+import { parseCompleteMultipartUpload, parseDeleteObjects, parseVersioningConfiguration, xmlDocument, type XmlNode } from './xml.js';
 
 /** Options of {@link startEmbeddedS3}. */
 export interface EmbeddedS3Options {
@@ -51,6 +51,7 @@ export interface EmbeddedS3 {
 
 /** Sub-resources this endpoint understands; any other one is NotImplemented. */
 const KNOWN_SUBRESOURCES = new Set([
+  'delete',
   'versioning',
   'versions',
   'location',
@@ -171,6 +172,7 @@ class S3Handler {
         if (t.query.has('list-type')) throw new ObjectsError('InvalidArgument', 'Invalid list-type.');
         return this.listObjectsV1(res, bucket, t.query);
       }
+      if (method === 'POST' && t.query.has('delete')) return this.deleteObjects(req, res, bucket, auth);
       throw new ObjectsError(method === 'POST' ? 'NotImplemented' : 'MethodNotAllowed');
     }
     const key = t.key;
@@ -242,7 +244,7 @@ class S3Handler {
 
   private async putBucketVersioning(req: IncomingMessage, res: ServerResponse, bucket: string, auth: AuthContext): Promise<void> {
     await this.assertOwner(bucket, auth);
-    const status = parseVersioningConfiguration(await readSmallPayload(openPayload(req, req.headers, auth)));
+    const status = parseVersioningConfiguration((await readSmallPayload(openPayload(req, req.headers, auth))).toString('utf8'));
     await this.store.putBucketVersioning(bucket, status);
     return this.send(res, 200);
   }
@@ -420,6 +422,43 @@ class S3Handler {
     });
   }
 
+  private async deleteObjects(req: IncomingMessage, res: ServerResponse, bucket: string, auth: AuthContext): Promise<void> {
+    const payload = openPayload(req, req.headers, auth);
+    const body = await readSmallPayload(payload);
+    // [S3 DeleteObjects] the body must carry an integrity check: Content-MD5 or an x-amz-checksum-*.
+    const contentMd5 = single(req.headers['content-md5']);
+    if (contentMd5 !== undefined) {
+      if (createHash('md5').update(body).digest('base64') !== contentMd5) throw new ObjectsError('BadDigest');
+    } else if (payload.verifiedChecksum() === undefined) {
+      throw new ObjectsError('InvalidRequest', 'Missing required header for this request: Content-MD5');
+    }
+    const { quiet, objects } = parseDeleteObjects(body.toString('utf8'));
+    const results: XmlNode[] = [];
+    for (const o of objects) {
+      try {
+        const r = await this.store.deleteObject(bucket, o.key, o.versionId !== undefined ? { versionId: o.versionId } : {});
+        if (quiet) continue;
+        results.push([
+          'Deleted',
+          [
+            ['Key', o.key],
+            o.versionId !== undefined ? ['VersionId', o.versionId] : undefined,
+            r.deleteMarker ? ['DeleteMarker', true] : undefined,
+            r.deleteMarker && r.versionId !== undefined && o.versionId === undefined ? ['DeleteMarkerVersionId', r.versionId] : undefined,
+          ],
+        ]);
+      } catch (err) {
+        const e = err instanceof ObjectsError ? err : new ObjectsError('InternalError', undefined, { cause: err });
+        if (e.code === 'InternalError') this.onError?.(err, String(res.getHeader('x-amz-request-id')));
+        results.push([
+          'Error',
+          [['Key', o.key], o.versionId !== undefined ? ['VersionId', o.versionId] : undefined, ['Code', e.code], ['Message', OBJECTS_ERRORS[e.code].message]],
+        ]);
+      }
+    }
+    return this.sendXml(res, ['DeleteResult', results]);
+  }
+
   private async createMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
     const contentType = single(req.headers['content-type']);
     const { uploadId } = await this.store.createMultipartUpload(bucket, key, {
@@ -455,7 +494,7 @@ class S3Handler {
   }
 
   private async completeMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, uploadId: string, auth: AuthContext): Promise<void> {
-    const parts = parseCompleteMultipartUpload(await readSmallPayload(openPayload(req, req.headers, auth)));
+    const parts = parseCompleteMultipartUpload((await readSmallPayload(openPayload(req, req.headers, auth))).toString('utf8'));
     const result = await this.store.completeMultipartUpload(bucket, key, uploadId, parts);
     return this.sendXml(
       res,

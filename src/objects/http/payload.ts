@@ -129,8 +129,8 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Reads a small verified body (XML configuration) into a string, refusing more than `limit` bytes. */
-export async function readSmallPayload(payload: Payload, limit = 1024 * 1024): Promise<string> {
+/** Reads a small verified body (XML configuration) into memory, refusing more than `limit` bytes. */
+export async function readSmallPayload(payload: Payload, limit = 1024 * 1024): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of payload.body) {
@@ -138,5 +138,5 @@ export async function readSmallPayload(payload: Payload, limit = 1024 * 1024): P
     if (size > limit) throw new ObjectsError('MalformedXML', 'The XML body is too large.');
     parts.push(Buffer.from(chunk));
   }
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectsError } from '../objects-error.js';
-import { escapeXml, parseCompleteMultipartUpload, parseVersioningConfiguration, xmlDocument } from './xml.js';
+import { escapeXml, parseCompleteMultipartUpload, parseDeleteObjects, parseVersioningConfiguration, xmlDocument } from './xml.js';
 
 function code(fn: () => unknown): string {
   try {
@@ -66,4 +66,22 @@ describe('XML', () => {
       '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><K>a&amp;b</K><N>3</N><B>true</B></R>',
     );
   });
+
+  it('[DeleteObjects] reads keys, version ids and Quiet', () => {
+    const xml = '<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a&amp;b</Key></Object><Object><Key>c</Key><VersionId>v1</VersionId></Object><Quiet>true</Quiet></Delete>';
+    expect(parseDeleteObjects(xml)).toEqual({ quiet: true, objects: [{ key: 'a&b' }, { key: 'c', versionId: 'v1' }] });
+  });
+
+  const badDelete = [
+    '<Delete></Delete>',
+    '<Delete><Object><VersionId>v</VersionId></Object></Delete>',
+    '<Delete><Object><Key>a</Key><Bogus/></Object></Delete>',
+    '<Delete><Object><Key>a</Key></Object><Quiet>maybe</Quiet></Delete>',
+    `<Delete>${'<Object><Key>k</Key></Object>'.repeat(1001)}</Delete>`,
+  ];
+  for (const body of badDelete) {
+    it(`[DeleteObjects] rejects ${JSON.stringify(body).slice(0, 70)} as MalformedXML`, () => {
+      expect(code(() => parseDeleteObjects(body))).toBe('MalformedXML');
+    });
+  }
 });

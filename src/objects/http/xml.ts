@@ -80,3 +80,34 @@ export function parseCompleteMultipartUpload(xml: string): UploadedPart[] {
   if (leftover.trim() !== '' || parts.length === 0) throw new ObjectsError('MalformedXML');
   return parts;
 }
+
+/** One entry of a DeleteObjects request. */
+export interface DeleteObjectsEntry {
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+/** Most keys one DeleteObjects request may name (S3's limit). */
+export const MAX_DELETE_OBJECTS = 1000;
+
+/** Parses a DeleteObjects (`POST /bucket?delete`) body. */
+export function parseDeleteObjects(xml: string): { quiet: boolean; objects: DeleteObjectsEntry[] } {
+  const inner = rootInner(xml, 'Delete');
+  let quiet = false;
+  const objects: DeleteObjectsEntry[] = [];
+  const leftover = inner
+    .replace(/<Quiet>(true|false)<\/Quiet>/, (_, q: string) => {
+      quiet = q === 'true';
+      return '';
+    })
+    .replace(/<Object>([\s\S]*?)<\/Object>/g, (_, obj: string) => {
+      const key = /<Key>([^<]*)<\/Key>/.exec(obj);
+      const version = /<VersionId>([^<]*)<\/VersionId>/.exec(obj);
+      const rest = obj.replace(/<Key>[^<]*<\/Key>/, '').replace(/<VersionId>[^<]*<\/VersionId>/, '').replace(/<(ETag|LastModifiedTime|Size)>[^<]*<\/\1>/g, '');
+      if (key?.[1] === undefined || rest.trim() !== '') throw new ObjectsError('MalformedXML');
+      objects.push({ key: unescapeXml(key[1]), ...(version?.[1] !== undefined ? { versionId: unescapeXml(version[1]) } : {}) });
+      return '';
+    });
+  if (leftover.trim() !== '' || objects.length === 0 || objects.length > MAX_DELETE_OBJECTS) throw new ObjectsError('MalformedXML');
+  return { quiet, objects };
+}

@@ -121,7 +121,8 @@ class S3ObjectStore implements ObjectStore {
   async headBucket(bucket: string): Promise<BucketInfo> {
     assertBucketName(bucket);
     await this.#call(() => this.client.send(new HeadBucketCommand({ Bucket: bucket })), 'NoSuchBucket');
-    const listed = (await this.listBuckets()).find((b) => b.name === bucket);
+    // HeadBucket carries no creation date; ListBuckets does, but may be denied to narrow IAM policies.
+    const listed = (await this.listBuckets().catch(() => [])).find((b) => b.name === bucket);
     // The S3 API has no owner account id to compare with ours, so owner stays unknown.
     return { name: bucket, createdAt: listed?.createdAt ?? new Date(0), owner: undefined };
   }

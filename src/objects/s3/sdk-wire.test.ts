@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ChecksumAlgorithm, CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ChecksumAlgorithm, CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '../fs/fs-object-store.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../http/embedded-s3.js';
@@ -64,6 +64,17 @@ describe('@aws-sdk/client-s3 defaults against the embedded endpoint', () => {
   it('[PutObject] a wrong ChecksumCRC32 given by the caller is rejected as BadDigest', async () => {
     const err = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad-crc', Body: Buffer.from('abc'), ChecksumCRC32: 'AAAAAA==' })).catch((e: unknown) => e);
     expect((err as { name?: string }).name).toBe('BadDigest');
+  });
+});
+
+describe('@aws-sdk/client-s3 DeleteObjects', () => {
+  it('[DeleteObjects] with the SDK\'s default checksum header removes the keys', async () => {
+    for (const k of ['del/1', 'del/2', 'del/3']) await client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: Buffer.from(k) }));
+    const out = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [{ Key: 'del/1' }, { Key: 'del/2' }] } }));
+    expect((out.Deleted ?? []).map((d) => d.Key)).toEqual(['del/1', 'del/2']);
+    expect(out.Errors ?? []).toEqual([]);
+    const left = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'del/' }));
+    expect((left.Contents ?? []).map((c) => c.Key)).toEqual(['del/3']);
   });
 });
 
