@@ -12,27 +12,37 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore, startEmbeddedS3, type EmbeddedS3 } from '../src/objects/index.js';
 import { createTestAuthenticator, TEST_CREDENTIALS } from '../src/objects/test-support/s3-test-authenticator.js';
 
-function hasAwsCli(): boolean {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+/**
+ * Every distinct AWS CLI on this machine: the one on PATH and Debian's package
+ * (`/usr/bin/aws`, 2.x, what CI installs), since v1 and v2 frame uploads differently.
+ */
+function findAwsClis(): Array<{ bin: string; version: string }> {
+  const found = new Map<string, string>();
+  for (const bin of ['aws', '/usr/bin/aws', '/usr/local/bin/aws']) {
+    try {
+      const version = /aws-cli\/\S+/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[0];
+      if (version && !found.has(version)) found.set(version, bin);
+    } catch {
+      // not installed there
+    }
   }
+  return [...found].map(([version, bin]) => ({ bin, version }));
 }
+
+const CLIS = findAwsClis();
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-describe.skipIf(!hasAwsCli())('AWS CLI against the embedded S3 endpoint', () => {
+describe.skipIf(CLIS.length === 0).each(CLIS)('$version ($bin) against the embedded S3 endpoint', ({ bin, version }) => {
   let server: EmbeddedS3;
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const bucket = `cli-${process.pid}`;
+  const bucket = `cli-v${version.slice('aws-cli/'.length, 'aws-cli/'.length + 1)}-${process.pid}`;
 
   /** Runs `aws --endpoint-url <server> ...args`; resolves with stdout, rejects with stderr. */
   function aws(...args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile('aws', ['--endpoint-url', server.url, ...args], { env, cwd: dir, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      execFile(bin, ['--endpoint-url', server.url, ...args], { env, cwd: dir, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`aws ${args.join(' ')} failed: ${stderr || err.message}`));
         else resolve(stdout);
       });
