@@ -24,4 +24,9 @@ export interface Config {
   /** Largest allowed difference between a request's X-Amz-Date and the server clock. */
   maxClockSkewMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where "Signer Job Status Change" events go (none by default). */
+  events: {
+    webhook?: { url: string; secret: string; retries: number; baseDelayMs: number };
+    mqtt?: { url: string; topic: string };
+  };
 }

@@ -19,6 +19,11 @@ export interface ConfigInput {
   throttleBurst?: number;
   maxBodyBytes?: number;
   logLevel?: Config['logLevel'];
+  eventsWebhookUrl?: string;
+  eventsWebhookSecret?: string;
+  eventsWebhookRetries?: number;
+  eventsMqttUrl?: string;
+  eventsMqttTopic?: string;
 }
 
 /** The defaults: everything embedded, on loopback, under ./data. */
@@ -47,8 +52,13 @@ const ENV: Record<string, keyof ConfigInput> = {
   SIGNER_THROTTLE_BURST: 'throttleBurst',
   SIGNER_MAX_BODY_BYTES: 'maxBodyBytes',
   SIGNER_LOG_LEVEL: 'logLevel',
+  SIGNER_EVENTS_WEBHOOK_URL: 'eventsWebhookUrl',
+  SIGNER_EVENTS_WEBHOOK_SECRET: 'eventsWebhookSecret',
+  SIGNER_EVENTS_WEBHOOK_RETRIES: 'eventsWebhookRetries',
+  SIGNER_EVENTS_MQTT_URL: 'eventsMqttUrl',
+  SIGNER_EVENTS_MQTT_TOPIC: 'eventsMqttTopic',
 };
-const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes']);
+const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries']);
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 
 function fromEnv(env: Record<string, string | undefined>): { input: ConfigInput; source: Map<keyof ConfigInput, string> } {
@@ -116,6 +126,19 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
   const maxBodyBytes = merged.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 8192) throw new ConfigError('SIGNER_MAX_BODY_BYTES must be an integer ≥ 8192.');
 
+  const events: Config['events'] = {};
+  if (merged.eventsWebhookUrl) {
+    if (!/^https?:\/\//.test(merged.eventsWebhookUrl)) throw new ConfigError('SIGNER_EVENTS_WEBHOOK_URL must be an http(s) URL.');
+    if (!merged.eventsWebhookSecret || merged.eventsWebhookSecret.length < 16) {
+      throw new ConfigError('SIGNER_EVENTS_WEBHOOK_SECRET (at least 16 characters) is required with SIGNER_EVENTS_WEBHOOK_URL: receivers check the HMAC.');
+    }
+    events.webhook = { url: merged.eventsWebhookUrl, secret: merged.eventsWebhookSecret, retries: merged.eventsWebhookRetries ?? 5, baseDelayMs: 500 };
+  }
+  if (merged.eventsMqttUrl) {
+    if (!/^mqtts?:\/\//.test(merged.eventsMqttUrl)) throw new ConfigError('SIGNER_EVENTS_MQTT_URL must be an mqtt:// or mqtts:// URL.');
+    events.mqtt = { url: merged.eventsMqttUrl, topic: merged.eventsMqttTopic ?? 'signer/events' };
+  }
+
   return deepFreeze<Config>({
     dataDir,
     host: merged.host ?? DEFAULTS.host,
@@ -127,5 +150,6 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     maxBodyBytes,
     maxClockSkewMs: DEFAULTS.maxClockSkewMs,
     logLevel,
+    events,
   });
 }

@@ -79,14 +79,24 @@ export class JobRunner implements SigningEngine {
   }
 
   enqueue(job: JobRecord): void {
+    this.emit(job);
     this.queue.push(job.jobId);
     this.pump();
+  }
+
+  private emit(job: JobRecord): void {
+    try {
+      this.deps.onStatusChange?.(job);
+    } catch (e) {
+      this.deps.logger.warn('job event sink failed', { jobId: job.jobId, error: String(e) });
+    }
   }
 
   /** Re-queues every job left InProgress (after a crash or restart). Returns how many. */
   async recover(): Promise<number> {
     const jobs = (await this.deps.store.listInProgressJobs()).filter((j) => j.kind === 'job');
-    for (const j of jobs) this.enqueue(j);
+    this.queue.push(...jobs.map((j) => j.jobId));
+    this.pump();
     if (jobs.length) this.deps.logger.info('resuming signing jobs left in progress', { count: jobs.length });
     return jobs.length;
   }
@@ -202,11 +212,7 @@ export class JobRunner implements SigningEngine {
       done = { ...job, status: 'Failed', statusReason: reason, completedAt: this.now() };
     }
     await store.updateJob(done);
-    try {
-      this.deps.onStatusChange?.(done);
-    } catch (e) {
-      logger.warn('job event sink failed', { jobId, error: String(e) });
-    }
+    this.emit(done);
   }
 
   async signPayload(job: JobRecord, payload: Uint8Array, payloadFormat: string) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
 import { ConfigError, type Config } from '../config/index.js';
-import { AuditTrail } from '../events/index.js';
+import { AuditTrail, MqttSink, WebhookSink, jobStatusEvents, type EventSink } from '../events/index.js';
 import { JobRunner } from '../jobs/index.js';
 import {
   createAcmService,
@@ -34,6 +34,8 @@ export interface RunningServer {
   certificates: CertificateManager;
   objects: ObjectStore;
   jobs: JobRunner;
+  /** Waits until every job event handed to a sink has been delivered (or given up). */
+  flushEvents(): Promise<void>;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -80,16 +82,39 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     { store, platforms, tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')), region: config.region, now: () => new Date() },
     { checkCertificate },
   );
-  const jobs = new JobRunner({ store, platforms, objects, keys: certificates, region: config.region, logger, concurrency: 2 });
+  const sinks: EventSink[] = [];
+  if (config.events.webhook) sinks.push(new WebhookSink({ ...config.events.webhook, timeoutMs: 10_000 }, logger));
+  if (config.events.mqtt) sinks.push(await MqttSink.connect(config.events.mqtt.url, config.events.mqtt.topic, logger));
+  const jobs = new JobRunner({
+    store,
+    platforms,
+    objects,
+    keys: certificates,
+    region: config.region,
+    logger,
+    concurrency: 2,
+    onStatusChange: (job) => {
+      for (const event of jobStatusEvents(job, config.region)) for (const sink of sinks) sink.publish(event);
+    },
+  });
   service.jobs.engine = jobs;
 
-  const acm = createAcmService({ certificates });
+  // A certificate that an Active profile signs with cannot be deleted (ACM's ResourceInUseException).
+  const acm = createAcmService({ certificates, inUseBy: (arn) => store.profilesUsingCertificate(arn) });
   const acmTarget: TargetService = {
     prefix: 'CertificateManager',
     signingName: 'acm',
     eventSource: 'acm.amazonaws.com',
     handlers: acm.handlers,
-    mapError: (e) => (isKeysError(e) ? { type: e.awsType, status: e.httpStatus, message: e.message } : undefined),
+    // 5xx details (key ids, PKCS#11 return codes) stay in the log; clients get a generic message.
+    mapError: (e) => {
+      if (!isKeysError(e)) return undefined;
+      if (e.httpStatus >= 500) {
+        logger.error('keys internal error', { code: e.code, error: e.message });
+        return { type: e.awsType, status: e.httpStatus, message: 'An internal error occurred.' };
+      }
+      return { type: e.awsType, status: e.httpStatus, message: e.message };
+    },
   };
   const audit = new AuditTrail(store);
   const api = new ApiServer({
@@ -143,10 +168,14 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     objects,
     jobs,
     logger,
+    async flushEvents() {
+      for (const sink of sinks) await sink.flush();
+    },
     async close() {
       await api.close();
       await s3Close();
       await jobs.stop();
+      for (const sink of sinks) await sink.close();
       await audit.flush();
       await store.close();
     },

@@ -188,6 +188,16 @@ export class SqliteStateStore implements StateStore {
     return { items, nextKey: rows.length > limit ? items[items.length - 1]?.profileName : undefined };
   }
 
+  async profilesUsingCertificate(certificateArn: string): Promise<string[]> {
+    const rows = this.q(
+      `SELECT p.account_id AS a, p.profile_name AS n FROM profiles p JOIN profile_versions v
+         ON v.account_id = p.account_id AND v.profile_name = p.profile_name AND v.profile_version = p.current_version
+       WHERE p.status = 'Active' AND json_extract(v.data, '$.signingMaterial.certificateArn') = ?`,
+    ).all(certificateArn) as { a: string; n: string }[];
+    const region = /^arn:aws:acm:([a-z0-9-]+):/.exec(certificateArn)?.[1] ?? 'us-east-1';
+    return rows.map((r) => `arn:aws:signer:${region}:${r.a}:/signing-profiles/${r.n}`);
+  }
+
   async getPolicy(accountId: string, profileName: string): Promise<PolicyRecord | undefined> {
     const row = this.q('SELECT data FROM policies WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
       | string

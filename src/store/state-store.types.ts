@@ -58,6 +58,9 @@ export interface StateStore {
     limit: number,
   ): Promise<Page<ProfileRecord>>;
 
+  /** ARNs of Active profiles whose current version signs with `certificateArn`. */
+  profilesUsingCertificate(certificateArn: string): Promise<string[]>;
+
   getPolicy(accountId: string, profileName: string): Promise<PolicyRecord | undefined>;
   /**
    * Compare-and-swap of a profile's permission policy. Atomic: returns false (and writes

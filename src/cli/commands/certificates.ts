@@ -52,7 +52,7 @@ export async function runCertificates(argv: string[], dataDir: string, out: (s: 
   if (sub === 'list') {
     const { values } = parseArgs({ args: rest, options: { profile: { type: 'string' } } });
     const ctx = clientContext(dataDir, values.profile);
-    const res = await ctx.acm.send(new ListCertificatesCommand({}));
+    const res = await ctx.acm.send(new ListCertificatesCommand({ Includes: { keyTypes: ['RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1'] } }));
     for (const c of res.CertificateSummaryList ?? []) out(`${c.CertificateArn}\t${c.DomainName ?? ''}\t${c.KeyAlgorithm ?? ''}\n`);
     return 0;
   }
