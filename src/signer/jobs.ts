@@ -238,12 +238,14 @@ export class Jobs {
       }
     }
     const revoked: string[] = [];
-    const version = await this.deps.store.getProfileVersion(pv.accountId, pv.profileName, pv.profileVersion);
+    // ARNs of another region name resources this server does not hold: never reported revoked.
+    const here = this.deps.region;
+    const version = pv.region === here ? await this.deps.store.getProfileVersion(pv.accountId, pv.profileName, pv.profileVersion) : undefined;
     if (version?.revocation && version.revocation.revocationEffectiveFrom.getTime() <= input.signatureTimestamp.getTime()) {
       revoked.push(input.profileVersionArn);
     }
     const job = await this.deps.store.getJob(ja.jobId);
-    if (job?.revocation && job.jobOwner === ja.accountId && jobArn(ja.region, job.jobOwner, job.jobId) === input.jobArn) {
+    if (job?.revocation && job.jobOwner === ja.accountId && jobArn(here, job.jobOwner, job.jobId) === input.jobArn) {
       revoked.push(input.jobArn);
     }
     // Certificate revocation: this server issues no CRL of its own yet, so no hash is reported revoked.
