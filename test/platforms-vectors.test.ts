@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { p384 } from '@noble/curves/nist.js';
-import fc from 'fast-check';
+import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readSignedJson } from '../platforms/_shared/index.js';
 import { SIGNATURE_ENTRY, verifySignedLambdaZip } from '../platforms/AWSLambda-SHA384-ECDSA/index.js';
@@ -92,18 +92,23 @@ describe('verifySignedLambdaZip fails closed on bad input', () => {
     });
   }
 
-  it('[house-style rule 15] any single-byte change returns a result instead of throwing; a change to the first entry’s data is never accepted', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: signed.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, x) => {
-        const b = Buffer.from(signed);
-        b[at] = b[at]! ^ x;
-        const r = await verifySignedLambdaZip(b, { trustedRoots: roots });
-        expect(typeof r.ok).toBe('boolean');
-        // the first entry's local header is 30 + name bytes; its data and the data of every entry are signed
-        const firstDataStart = 30 + signed.readUInt16LE(26) + signed.readUInt16LE(28);
-        if (at >= firstDataStart && at < firstDataStart + signed.readUInt32LE(18)) expect(r.ok).toBe(false);
-      }),
-      { numRuns: 150 },
-    );
+  it('[house-style rule 15] a single-bit change at every byte (bit 0 or 7, alternating) returns a result instead of throwing, and is accepted only if an independent unzip (fflate) reads the same signed entries', async () => {
+    const original = unzipSync(signed);
+    let accepted = 0;
+    for (let at = 0; at < signed.length; at++) {
+      const b = Buffer.from(signed);
+      b[at] = b[at]! ^ (at % 2 === 0 ? 0x01 : 0x80);
+      const r = await verifySignedLambdaZip(b, { trustedRoots: roots });
+      expect(typeof r.ok).toBe('boolean');
+      if (!r.ok) continue;
+      // accepted changes must leave the signed content alone: deflate padding bits, timestamps, PEM whitespace…
+      accepted++;
+      const again = unzipSync(b);
+      expect(Object.keys(again)).toEqual(Object.keys(original));
+      for (const [name, data] of Object.entries(original)) {
+        if (name !== SIGNATURE_ENTRY) expect(Buffer.from(again[name]!).equals(Buffer.from(data)), `${name} after flipping byte ${at}`).toBe(true);
+      }
+    }
+    expect(accepted).toBeLessThan(signed.length / 2); // most changes are rejected
   });
 });
