@@ -24,7 +24,7 @@ import {
   type PutSigningProfileCommandInput,
 } from '@aws-sdk/client-signer';
 import { expectSdkError, sdkError } from './support/errors.js';
-import { certificateArn, jobInput } from './support/fixtures.js';
+import { certificateArn, jobInput, settleIfEngine } from './support/fixtures.js';
 import { expectRawError, rawRequest } from './support/raw.js';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
 
@@ -232,6 +232,7 @@ describe('ValidationException (400): model constraints', () => {
   });
   it('[RevokeSignature] revoking the same job twice is a ValidationException', async () => {
     const { jobId } = await a.client.send(new StartSigningJobCommand(await job('err_lambda')));
+    await settleIfEngine(t, a.client, jobId!);
     await a.client.send(new RevokeSignatureCommand({ jobId, reason: 'x' }));
     await expectSdkError(a.client.send(new RevokeSignatureCommand({ jobId, reason: 'x' })), 'ValidationException', 400, /already revoked/);
   });

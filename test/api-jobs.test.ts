@@ -1,0 +1,193 @@
+/**
+ * Signing jobs beyond the happy path: StartSigningJob idempotency on clientRequestToken,
+ * GetRevocationStatus semantics, and the source/destination checks a signing engine makes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DescribeSigningJobCommand,
+  GetRevocationStatusCommand,
+  ListSigningJobsCommand,
+  PutSigningProfileCommand,
+  RevokeSignatureCommand,
+  RevokeSigningProfileCommand,
+  StartSigningJobCommand,
+} from '@aws-sdk/client-signer';
+import { expectSdkError } from './support/errors.js';
+import { hasEngine, jobInput, settleIfEngine } from './support/fixtures.js';
+import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
+
+let t: TestServer;
+let a: TestAccount;
+let b: TestAccount;
+let region: string;
+const LAMBDA = 'AWSLambda-SHA384-ECDSA';
+
+beforeAll(async () => {
+  t = await startTestServer();
+  a = t.admin;
+  b = await t.newAccount('b');
+  region = t.server.config.region;
+  await a.client.send(new PutSigningProfileCommand({ profileName: 'idem', platformId: LAMBDA }));
+  await b.client.send(new PutSigningProfileCommand({ profileName: 'idem', platformId: LAMBDA }));
+});
+afterAll(async () => t.stop());
+
+describe('StartSigningJob idempotency', () => {
+  it('[StartSigningJob] the same clientRequestToken with the same parameters answers the same jobId and records one job', async () => {
+    const input = { ...(await jobInput(t, a, 'idem')), clientRequestToken: 'token-same' };
+    const first = await a.client.send(new StartSigningJobCommand(input));
+    const again = await a.client.send(new StartSigningJobCommand(input));
+    const third = await a.client.send(new StartSigningJobCommand({ ...input }));
+    expect(again.jobId).toBe(first.jobId);
+    expect(third.jobId).toBe(first.jobId);
+    expect(again.jobOwner).toBe(a.accountId);
+    const list = await a.client.send(new ListSigningJobsCommand({ maxResults: 25 }));
+    expect(list.jobs?.filter((j) => j.jobId === first.jobId)).toHaveLength(1);
+  });
+
+  it('[StartSigningJob] the same clientRequestToken with different parameters is a ValidationException', async () => {
+    const input = { ...(await jobInput(t, a, 'idem')), clientRequestToken: 'token-diff' };
+    await a.client.send(new StartSigningJobCommand(input));
+    const other = await jobInput(t, a, 'idem', { key: 'another.zip' });
+    await expectSdkError(
+      a.client.send(new StartSigningJobCommand({ ...other, clientRequestToken: 'token-diff' })),
+      'ValidationException',
+      400,
+      /clientRequestToken was already used with different parameters/,
+    );
+    await expectSdkError(
+      a.client.send(new StartSigningJobCommand({ ...input, destination: { s3: { ...input.destination.s3, prefix: 'elsewhere/' } }, clientRequestToken: 'token-diff' })),
+      'ValidationException',
+      400,
+    );
+  });
+
+  it('[StartSigningJob] a token is scoped to the invoking account: another account reusing it gets its own job', async () => {
+    const ia = { ...(await jobInput(t, a, 'idem')), clientRequestToken: 'token-shared' };
+    const ib = { ...(await jobInput(t, b, 'idem')), clientRequestToken: 'token-shared' };
+    const ja = await a.client.send(new StartSigningJobCommand(ia));
+    const jb = await b.client.send(new StartSigningJobCommand(ib));
+    expect(jb.jobId).not.toBe(ja.jobId);
+    expect(jb.jobOwner).toBe(b.accountId);
+  });
+
+  it('[StartSigningJob] without clientRequestToken the SDK fills a fresh one: two calls are two jobs', async () => {
+    const input = await jobInput(t, a, 'idem');
+    const j1 = await a.client.send(new StartSigningJobCommand(input));
+    const j2 = await a.client.send(new StartSigningJobCommand(input));
+    expect(j2.jobId).not.toBe(j1.jobId);
+  });
+});
+
+describe('GetRevocationStatus', () => {
+  let jobArn: string;
+  let otherJobArn: string;
+  let pvArn: string;
+  let version: string;
+  let effective: Date;
+  const hash = 'ab'.repeat(96);
+  const status = (signatureTimestamp: Date, opts: { job?: string; pv?: string; hashes?: string[] } = {}) =>
+    a.client.send(
+      new GetRevocationStatusCommand({
+        signatureTimestamp,
+        platformId: LAMBDA,
+        profileVersionArn: opts.pv ?? pvArn,
+        jobArn: opts.job ?? jobArn,
+        certificateHashes: opts.hashes ?? [hash],
+      }),
+    );
+
+  beforeAll(async () => {
+    version = (await a.client.send(new PutSigningProfileCommand({ profileName: 'rev_status', platformId: LAMBDA }))).profileVersion!;
+    pvArn = `arn:aws:signer:${region}:${a.accountId}:/signing-profiles/rev_status/${version}`;
+    const j = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'rev_status')));
+    jobArn = `arn:aws:signer:${region}:${a.accountId}:/signing-jobs/${j.jobId}`;
+    const j2 = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'rev_status')));
+    otherJobArn = `arn:aws:signer:${region}:${a.accountId}:/signing-jobs/${j2.jobId}`;
+    await settleIfEngine(t, a.client, j.jobId!);
+    await a.client.send(new RevokeSignatureCommand({ jobId: j.jobId!, reason: 'leaked' }));
+    effective = new Date(Date.now() - 3_600_000);
+    await a.client.send(new RevokeSigningProfileCommand({ profileName: 'rev_status', profileVersion: version, reason: 'key rotated', effectiveTime: effective }));
+  });
+
+  it('[GetRevocationStatus] a revoked job ARN is returned; an unrevoked one is not', async () => {
+    const before = new Date(effective.getTime() - 60_000);
+    expect((await status(before)).revokedEntities).toEqual([jobArn]);
+    expect((await status(before, { job: otherJobArn })).revokedEntities).toEqual([]);
+  });
+
+  it('[GetRevocationStatus] the profile version ARN is returned only when its effective time is at or before signatureTimestamp', async () => {
+    expect((await status(new Date(effective.getTime() - 1000), { job: otherJobArn })).revokedEntities).toEqual([]);
+    expect((await status(effective, { job: otherJobArn })).revokedEntities).toEqual([pvArn]);
+    expect((await status(new Date(), { job: otherJobArn })).revokedEntities).toEqual([pvArn]);
+    expect((await status(new Date())).revokedEntities).toEqual([pvArn, jobArn]);
+  });
+
+  it('[GetRevocationStatus] a job ARN naming the wrong account or region is not reported', async () => {
+    const wrongAccount = jobArn.replace(`:${a.accountId}:`, ':999999999999:');
+    const wrongRegion = jobArn.replace(`:${region}:`, ':eu-west-3:');
+    const before = new Date(effective.getTime() - 60_000);
+    expect((await status(before, { job: wrongAccount })).revokedEntities).toEqual([]);
+    expect((await status(before, { job: wrongRegion })).revokedEntities).toEqual([]);
+  });
+
+  it('[GetRevocationStatus] any authenticated account may ask (revocation status is public to verifiers)', async () => {
+    const out = await b.client.send(
+      new GetRevocationStatusCommand({ signatureTimestamp: new Date(), platformId: LAMBDA, profileVersionArn: pvArn, jobArn, certificateHashes: [hash] }),
+    );
+    expect(out.revokedEntities).toEqual([pvArn, jobArn]);
+  });
+
+  it.each([
+    ['191 hex digits', 'a'.repeat(191)],
+    ['193 hex digits', 'a'.repeat(193)],
+    ['non-hex characters', 'g'.repeat(192)],
+    ['a SHA-256 pair (128 hex digits)', 'ab'.repeat(64)],
+  ])('[GetRevocationStatus] a certificate hash of %s is a ValidationException', async (_w, bad) => {
+    await expectSdkError(status(new Date(), { hashes: [hash, bad] }), 'ValidationException', 400, /192 hex digits/);
+  });
+
+  it('[GetRevocationStatus] an unknown platformId, a profile ARN without version or a non-job ARN is a ValidationException', async () => {
+    await expectSdkError(
+      a.client.send(new GetRevocationStatusCommand({ signatureTimestamp: new Date(), platformId: 'Nope', profileVersionArn: pvArn, jobArn, certificateHashes: [hash] })),
+      'ValidationException',
+      400,
+      /platformId/,
+    );
+    await expectSdkError(status(new Date(), { pv: pvArn.slice(0, pvArn.lastIndexOf('/')) }), 'ValidationException', 400, /profileVersionArn/);
+    await expectSdkError(status(new Date(), { job: pvArn }), 'ValidationException', 400, /jobArn/);
+  });
+});
+
+describe('StartSigningJob source checks (signing engine)', () => {
+  it('[StartSigningJob] a source bucket that does not exist is a ValidationException, not a 500', async (ctx) => {
+    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+    const input = await jobInput(t, a, 'idem');
+    await expectSdkError(
+      a.client.send(new StartSigningJobCommand({ ...input, source: { s3: { ...input.source.s3, bucketName: 'no-such-bucket' } } })),
+      'ValidationException',
+      400,
+    );
+  });
+  it('[StartSigningJob] a source version that does not exist is a ValidationException', async (ctx) => {
+    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+    const input = await jobInput(t, a, 'idem');
+    await expectSdkError(a.client.send(new StartSigningJobCommand({ ...input, source: { s3: { ...input.source.s3, version: 'nope' } } })), 'ValidationException', 400);
+  });
+  it('[StartSigningJob] another account\'s source bucket is AccessDenied', async (ctx) => {
+    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+    const foreign = await jobInput(t, b, 'idem');
+    const own = await jobInput(t, a, 'idem');
+    await expectSdkError(a.client.send(new StartSigningJobCommand({ ...own, source: foreign.source })), 'AccessDeniedException', 403);
+  });
+  it('[DescribeSigningJob] a job of a valid Lambda zip reaches Succeeded', async (ctx) => {
+    if (!hasEngine(t)) ctx.skip('no signing engine: jobs stay InProgress');
+    const { jobId } = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'idem')));
+    let d = await a.client.send(new DescribeSigningJobCommand({ jobId }));
+    while (d.status === 'InProgress') {
+      await new Promise((r) => setTimeout(r, 20));
+      d = await a.client.send(new DescribeSigningJobCommand({ jobId }));
+    }
+    expect({ status: d.status, statusReason: d.statusReason }).toEqual({ status: 'Succeeded', statusReason: 'Signing Succeeded' });
+  });
+});
