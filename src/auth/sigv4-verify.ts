@@ -265,14 +265,7 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
   headers['x-amz-content-sha256'] = payloadHash;
   if (!signedSet.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
 
-  const signer = new SignatureV4({
-    service: parsed.service,
-    region: parsed.region,
-    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: opts.uriEscapePath,
-    applyChecksum: false,
-  });
+  const signer = signerFor(credential, parsed.service, parsed.region, opts.uriEscapePath);
 
   let expected: string;
   if (parsed.presigned) {
@@ -316,6 +309,34 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
 
 const derivedKeys = new Map<string, Uint8Array>();
 const MAX_DERIVED_KEYS = 1024;
+
+const signers = new WeakMap<CredentialRecord, Map<string, SignatureV4>>();
+
+/**
+ * One smithy signer per (credential, scope, path style): building one costs more than a verification.
+ * Keyed by the credential object, so a changed or dropped credential drops its signers.
+ */
+function signerFor(credential: CredentialRecord, service: string, region: string, uriEscapePath: boolean): SignatureV4 {
+  let byScope = signers.get(credential);
+  if (!byScope) {
+    byScope = new Map();
+    signers.set(credential, byScope);
+  }
+  const key = `${service}\0${region}\0${uriEscapePath}`;
+  let signer = byScope.get(key);
+  if (!signer) {
+    signer = new SignatureV4({
+      service,
+      region,
+      credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath,
+      applyChecksum: false,
+    });
+    byScope.set(key, signer);
+  }
+  return signer;
+}
 
 /** The SigV4 key-derivation chain (for callers that verify aws-chunked payload signatures); cached per day and scope. */
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Uint8Array {
