@@ -258,12 +258,23 @@ export class SqliteStateStore implements StateStore {
     return row === undefined ? undefined : decodeRecord<JobRecord>(row);
   }
 
+  /**
+   * Writers hold copies read earlier (the signing engine finishing a job, RevokeSignature on a
+   * job in flight), so two invariants are kept here, atomically: a revocation is never undone,
+   * and a finished job (Succeeded/Failed) never goes back to InProgress.
+   */
   async updateJob(job: JobRecord): Promise<void> {
-    this.q(
+    this.db.transaction(() => {
+      const row = this.q('SELECT data FROM jobs WHERE job_id = ?').pluck().get(job.jobId) as string | undefined;
+      const stored = row === undefined ? undefined : decodeRecord<JobRecord>(row);
+      let next = job;
+      if (stored && stored.status !== 'InProgress' && job.status === 'InProgress') next = { ...stored, revocation: job.revocation ?? stored.revocation };
+      else if (stored?.revocation && !job.revocation) next = { ...job, revocation: stored.revocation };
+      this.q(
         `UPDATE jobs SET job_owner = ?, job_invoker = ?, status = ?, platform_id = ?, requested_by = ?, is_revoked = ?,
            signature_expires_at = ?, created_at = ?, client_request_token = ?, data = ? WHERE job_id = ?`,
-      )
-      .run(...this.jobArgs(job), job.jobId);
+      ).run(...this.jobArgs(next), next.jobId);
+    })();
   }
 
   async listJobs(filter: JobFilter, afterKey: string | undefined, limit: number): Promise<Page<JobRecord>> {
