@@ -13,7 +13,7 @@ import {
   StartSigningJobCommand,
 } from '@aws-sdk/client-signer';
 import { expectSdkError } from './support/errors.js';
-import { hasEngine, jobInput, settleIfEngine } from './support/fixtures.js';
+import { hasEngine, jobInput, settledJob, settleIfEngine } from './support/fixtures.js';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
 
 let t: TestServer;
@@ -179,6 +179,17 @@ describe('StartSigningJob source checks (signing engine)', () => {
     const foreign = await jobInput(t, b, 'idem');
     const own = await jobInput(t, a, 'idem');
     await expectSdkError(a.client.send(new StartSigningJobCommand({ ...own, source: foreign.source })), 'AccessDeniedException', 403);
+  });
+  it('[RevokeSignature] a revocation made while the job is InProgress survives the job finishing (5 jobs)', async (ctx) => {
+    if (!hasEngine(t)) ctx.skip('no signing engine: jobs never finish');
+    for (let i = 0; i < 5; i++) {
+      const { jobId } = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'idem')));
+      await a.client.send(new RevokeSignatureCommand({ jobId: jobId!, reason: `in flight ${i}` }));
+      const d = await settledJob(a.client, jobId!);
+      expect({ status: d.status, reason: d.revocationRecord?.reason }).toEqual({ status: 'Succeeded', reason: `in flight ${i}` });
+      const listed = await a.client.send(new ListSigningJobsCommand({ isRevoked: true, maxResults: 25 }));
+      expect(listed.jobs?.map((j) => j.jobId)).toContain(jobId);
+    }
   });
   it('[DescribeSigningJob] a job of a valid Lambda zip reaches Succeeded', async (ctx) => {
     if (!hasEngine(t)) ctx.skip('no signing engine: jobs stay InProgress');
