@@ -1,6 +1,9 @@
 /** Where the state lives: the embedded SQLite file, or a PostgreSQL server (scale-out). */
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
+/** Where new private keys live: the encrypted file store (default) or a PKCS#11 token (HSM). */
+export type KeyBackendConfig = { kind: 'file' } | { kind: 'pkcs11'; libraryPath: string; tokenLabel: string; pin: string };
+
 /** A listening port and whether the user chose it (a chosen port that is taken is an error). */
 export interface PortConfig {
   port: number;
@@ -17,6 +20,7 @@ export interface Config {
   api: PortConfig;
   s3: PortConfig;
   database: DatabaseConfig;
+  keys: KeyBackendConfig;
   /** Per account and per operation token bucket; `ratePerSecond` 0 turns throttling off. */
   throttle: { ratePerSecond: number; burst: number };
   /** Largest request body the API accepts, in bytes (larger → 413). */

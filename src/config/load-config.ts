@@ -24,6 +24,9 @@ export interface ConfigInput {
   eventsWebhookRetries?: number;
   eventsMqttUrl?: string;
   eventsMqttTopic?: string;
+  pkcs11Library?: string;
+  pkcs11TokenLabel?: string;
+  pkcs11Pin?: string;
 }
 
 /** The defaults: everything embedded, on loopback, under ./data. */
@@ -57,6 +60,9 @@ const ENV: Record<string, keyof ConfigInput> = {
   SIGNER_EVENTS_WEBHOOK_RETRIES: 'eventsWebhookRetries',
   SIGNER_EVENTS_MQTT_URL: 'eventsMqttUrl',
   SIGNER_EVENTS_MQTT_TOPIC: 'eventsMqttTopic',
+  SIGNER_PKCS11_LIBRARY: 'pkcs11Library',
+  SIGNER_PKCS11_TOKEN_LABEL: 'pkcs11TokenLabel',
+  SIGNER_PKCS11_PIN: 'pkcs11Pin',
 };
 const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries']);
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -139,6 +145,14 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     events.mqtt = { url: merged.eventsMqttUrl, topic: merged.eventsMqttTopic ?? 'signer/events' };
   }
 
+  let keys: Config['keys'] = { kind: 'file' };
+  if (merged.pkcs11Library) {
+    if (!merged.pkcs11TokenLabel || merged.pkcs11Pin === undefined) {
+      throw new ConfigError('SIGNER_PKCS11_LIBRARY needs SIGNER_PKCS11_TOKEN_LABEL and SIGNER_PKCS11_PIN.');
+    }
+    keys = { kind: 'pkcs11', libraryPath: merged.pkcs11Library, tokenLabel: merged.pkcs11TokenLabel, pin: String(merged.pkcs11Pin) };
+  }
+
   return deepFreeze<Config>({
     dataDir,
     host: merged.host ?? DEFAULTS.host,
@@ -146,6 +160,7 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     api: port(merged.port, DEFAULTS.port, setBy('port', '--port'), 'SIGNER_PORT'),
     s3: port(merged.s3Port, DEFAULTS.s3Port, setBy('s3Port', '--s3-port'), 'SIGNER_S3_PORT'),
     database,
+    keys,
     throttle: { ratePerSecond: rate, burst },
     maxBodyBytes,
     maxClockSkewMs: DEFAULTS.maxClockSkewMs,

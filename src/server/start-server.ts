@@ -9,6 +9,7 @@ import {
   createAcmService,
   createCertificateManager,
   createEncryptedFileBackend,
+  createPkcs11Backend,
   createSqliteKeysStore,
   isKeysError,
   loadOrCreateMasterKey,
@@ -58,9 +59,16 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
 
   // Keys: certificates and wrapped private keys live in the same SQLite file, under their own migrations.
   const keysStore = createSqliteKeysStore(store.db);
+  // New keys go to the configured backend; keys made earlier stay usable in the other one.
+  const fileBackend = createEncryptedFileBackend({ repository: keysStore.wrappedKeys, masterKey: master });
+  const hsm =
+    config.keys.kind === 'pkcs11'
+      ? await createPkcs11Backend({ libraryPath: config.keys.libraryPath, tokenLabel: config.keys.tokenLabel, pin: config.keys.pin })
+      : undefined;
   const certificates = createCertificateManager({
     repository: keysStore.certificates,
-    backend: createEncryptedFileBackend({ repository: keysStore.wrappedKeys, masterKey: master }),
+    backend: hsm ?? fileBackend,
+    otherBackends: hsm ? [fileBackend] : [],
   });
   const checkCertificate: CertificateCheck = async (arn, accountId, encryptionAlgorithm) => {
     let keyType: string;
@@ -176,6 +184,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       await s3Close();
       await jobs.stop();
       for (const sink of sinks) await sink.close();
+      await hsm?.close();
       await audit.flush();
       await store.close();
     },
