@@ -4,19 +4,8 @@ import type { AuditRecord, StateStore } from '../store/index.js';
 /** Request members never written to the audit trail (payloads and anything secret). */
 const REDACTED = new Set(['payload', 'PrivateKey', 'privateKey', 'secretAccessKey', 'Certificate', 'CertificateChain']);
 
-export interface AuditInput {
-  eventName: string;
-  eventSource: string;
-  accountId?: string;
-  principalArn?: string;
-  accessKeyId?: string;
-  sourceIPAddress: string;
-  userAgent?: string;
-  requestId: string;
-  requestParameters?: Record<string, unknown>;
-  errorCode?: string;
-  errorMessage?: string;
-}
+/** What a caller records; the trail adds the event id and time. */
+export type AuditInput = Omit<AuditRecord, 'eventId' | 'eventTime'>;
 
 function redact(v: unknown): unknown {
   if (v instanceof Uint8Array) return `<${v.length} bytes>`;
