@@ -46,7 +46,12 @@ export async function bucket(t: TestServer, who: TestAccount, name: string): Pro
   if (!seen) buckets.set(t, (seen = new Set()));
   if (!seen.has(full)) {
     const s3 = s3For(t, who, url);
-    await s3.send(new CreateBucketCommand({ Bucket: full }));
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: full }));
+    } catch (e) {
+      // After a restart on the same data dir the bucket is already there.
+      if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw e;
+    }
     await s3.send(new PutBucketVersioningCommand({ Bucket: full, VersioningConfiguration: { Status: 'Enabled' } }));
     seen.add(full);
   }
