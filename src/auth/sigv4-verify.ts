@@ -56,8 +56,8 @@ export interface VerifiedRequest {
   amzDate: string;
   /** The request's own signature (seed for aws-chunked payload signatures). */
   signature: string;
-  /** The SigV4 signing key derived for this scope (for aws-chunked payload signatures). */
-  signingKey: Uint8Array;
+  /** The SigV4 signing key derived for this scope (for aws-chunked payload signatures); derived on first use. */
+  readonly signingKey: Uint8Array;
   /** The payload hash the signature covers (a hex hash, UNSIGNED-PAYLOAD or a STREAMING-* marker). */
   payloadHash: string;
   presigned: boolean;
@@ -301,14 +301,13 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
     scope,
     amzDate: parsed.amzDate,
     signature: parsed.signature,
-    signingKey: deriveSigningKey(credential.secretAccessKey, parsed.date, parsed.region, parsed.service),
+    get signingKey() {
+      return deriveSigningKey(credential.secretAccessKey, parsed.date, parsed.region, parsed.service);
+    },
     payloadHash,
     presigned: parsed.presigned,
   };
 }
-
-const derivedKeys = new Map<string, Uint8Array>();
-const MAX_DERIVED_KEYS = 1024;
 
 const signers = new WeakMap<CredentialRecord, Map<string, SignatureV4>>();
 
@@ -337,6 +336,9 @@ function signerFor(credential: CredentialRecord, service: string, region: string
   }
   return signer;
 }
+
+const MAX_DERIVED_KEYS = 1024;
+const derivedKeys = new Map<string, Uint8Array>();
 
 /** The SigV4 key-derivation chain (for callers that verify aws-chunked payload signatures); cached per day and scope. */
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Uint8Array {
