@@ -1,4 +1,4 @@
-import type { CertificateManager } from '../keys/index.js';
+import { isKeysError, type CertificateManager } from '../keys/index.js';
 import { isObjectsError, type ObjectStore } from '../objects/index.js';
 import type { Logger } from '../log/index.js';
 import { SignerError, arns, type PlatformRegistry, type RegisteredPlatform, type SigningEngine } from '../signer/index.js';
@@ -202,13 +202,16 @@ export class JobRunner implements SigningEngine {
         rawSignature: Buffer.from(artifact.rawSignature).toString('base64'),
       };
     } catch (e) {
+      // A certificate that expired (or is not yet valid) after the profile was created is the
+      // caller's to fix: say so. Key-backend faults (5xx) stay generic; details go to the log.
+      const clientKeysError = isKeysError(e) && e.httpStatus < 500;
       const reason =
-        e instanceof PlatformInputError || e instanceof SignerError
+        e instanceof PlatformInputError || e instanceof SignerError || (isKeysError(e) && clientKeysError)
           ? e.message
           : isObjectsError(e)
             ? `Object storage error: ${e.code}`
             : 'Signing failed because of an internal error; see the server log.';
-      if (!(e instanceof PlatformInputError)) logger.warn('signing job failed', { jobId, error: e instanceof Error ? e.message : String(e) });
+      if (!(e instanceof PlatformInputError) && !clientKeysError) logger.warn('signing job failed', { jobId, error: e instanceof Error ? e.message : String(e) });
       done = { ...job, status: 'Failed', statusReason: reason, completedAt: this.now() };
     }
     await store.updateJob(done);
