@@ -57,7 +57,9 @@ export class JobRunner implements SigningEngine {
       if (bucket.owner !== undefined && bucket.owner !== job.jobInvoker) {
         throw new SignerError('AccessDeniedException', `Access denied to source bucket ${src.bucketName}.`);
       }
-      if ((await objects.getBucketVersioning(src.bucketName)) !== 'Enabled' && src.version !== 'null') {
+      // Versioning must be Enabled: a 'null' version (unversioned or suspended bucket) can be overwritten
+      // between StartSigningJob and the signing passes, so it does not name fixed bytes.
+      if ((await objects.getBucketVersioning(src.bucketName)) !== 'Enabled') {
         throw new SignerError('ValidationException', `Source bucket ${src.bucketName} must have versioning enabled.`);
       }
       const info = await objects.headObject(src.bucketName, src.key, { versionId: src.version });
