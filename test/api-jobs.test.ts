@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AddProfilePermissionCommand,
   DescribeSigningJobCommand,
   GetRevocationStatusCommand,
   ListSigningJobsCommand,
@@ -173,6 +174,18 @@ describe('StartSigningJob source checks (signing engine)', () => {
     if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
     const input = await jobInput(t, a, 'idem');
     await expectSdkError(a.client.send(new StartSigningJobCommand({ ...input, source: { s3: { ...input.source.s3, version: 'nope' } } })), 'ValidationException', 400);
+  });
+  it('[StartSigningJob] cross-account: a source bucket of the invoker that does not exist is a ValidationException, not a 500', async (ctx) => {
+    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+    await a.client.send(new PutSigningProfileCommand({ profileName: 'shared_src', platformId: LAMBDA }));
+    await a.client.send(new AddProfilePermissionCommand({ profileName: 'shared_src', action: 'signer:StartSigningJob', principal: b.accountId, statementId: 'b' }));
+    const input = await jobInput(t, b, 'shared_src', { profileOwner: a.accountId });
+    await expectSdkError(
+      b.client.send(new StartSigningJobCommand({ ...input, source: { s3: { bucketName: 'no-such-bucket-anywhere', key: 'k', version: 'v' } } })),
+      'ValidationException',
+      400,
+    );
+    await expectSdkError(b.client.send(new StartSigningJobCommand({ ...input, destination: { s3: { bucketName: 'no-such-dst-anywhere' } } })), 'ValidationException', 400);
   });
   it('[StartSigningJob] another account\'s source bucket is AccessDenied', async (ctx) => {
     if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
