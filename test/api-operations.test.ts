@@ -26,6 +26,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-signer';
 import { expectSdkError } from './support/errors.js';
+import { rawRequest } from './support/raw.js';
 import { certificateArn, hasEngine, jobInput, notaryPayload, settledJob } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -194,6 +195,33 @@ describe('profiles', () => {
     const list = await t.admin.client.send(new ListSigningProfilesCommand({ statuses: ['Revoked'] }));
     expect(list.profiles?.map((p) => p.profileName)).toEqual(['ops_revoke']);
   });
+
+  it('[RevokeSigningProfile] revoking an older version leaves the profile Active and signing with the current version', async () => {
+    const v1 = (await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'ops_oldver', platformId: 'AWSLambda-SHA384-ECDSA' }))).profileVersion!;
+    const v2 = (
+      await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'ops_oldver', platformId: 'AWSLambda-SHA384-ECDSA', signatureValidityPeriod: { value: 1, type: 'YEARS' } }))
+    ).profileVersion!;
+    await t.admin.client.send(new RevokeSigningProfileCommand({ profileName: 'ops_oldver', profileVersion: v1, reason: 'old key', effectiveTime: new Date(Date.now() - 60_000) }));
+    const got = await t.admin.client.send(new GetSigningProfileCommand({ profileName: 'ops_oldver' }));
+    expect({ status: got.status, profileVersion: got.profileVersion, revocationRecord: got.revocationRecord }).toEqual({ status: 'Active', profileVersion: v2, revocationRecord: undefined });
+    const pv = (v: string) => `arn:aws:signer:${region}:${acct}:/signing-profiles/ops_oldver/${v}`;
+    const jobArn = `arn:aws:signer:${region}:${acct}:/signing-jobs/00000000-0000-4000-8000-000000000000`;
+    const ask = (v: string) =>
+      t.admin.client.send(
+        new GetRevocationStatusCommand({ signatureTimestamp: new Date(), platformId: 'AWSLambda-SHA384-ECDSA', profileVersionArn: pv(v), jobArn, certificateHashes: ['ab'.repeat(96)] }),
+      );
+    expect((await ask(v1)).revokedEntities).toEqual([pv(v1)]);
+    expect((await ask(v2)).revokedEntities).toEqual([]);
+    const job = await t.admin.client.send(new StartSigningJobCommand(await jobInput(t, t.admin, 'ops_oldver')));
+    expect((await t.admin.client.send(new DescribeSigningJobCommand({ jobId: job.jobId! }))).profileVersion).toBe(v2);
+  });
+
+  it('[PutSigningProfile] a Put that only adds tags keeps the version and merges the tags', async () => {
+    const a1 = await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'ops_tagput', platformId: 'AWSLambda-SHA384-ECDSA', tags: { a: '1' } }));
+    const a2 = await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'ops_tagput', platformId: 'AWSLambda-SHA384-ECDSA', tags: { b: '2' } }));
+    expect(a2.profileVersion).toBe(a1.profileVersion);
+    expect((await t.admin.client.send(new GetSigningProfileCommand({ profileName: 'ops_tagput' }))).tags).toEqual({ a: '1', b: '2' });
+  });
 });
 
 describe('permissions', () => {
@@ -280,6 +308,18 @@ describe('tags', () => {
     expect(body(out)).toEqual({});
     const list = await t.admin.client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
     expect(list.tags).toEqual({ team: 'iot', 'cost:center': '42' });
+  });
+
+  it('[ListTagsForResource] the ARN label is also accepted unencoded (/tags/arn:aws:signer:…:/signing-profiles/name, as moto routes it)', async () => {
+    const res = await rawRequest(t.url, {
+      method: 'GET',
+      path: `/tags/${arn}`,
+      credentials: { accessKeyId: t.admin.accessKeyId, secretAccessKey: t.admin.secretAccessKey },
+      region,
+    });
+    expect(res.status).toBe(200);
+    expect(res.json?.tags).toEqual((await t.admin.client.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags);
+    expect(Object.keys(res.json?.tags as object).length).toBeGreaterThan(0);
   });
 
   it('[UntagResource] removes the given keys (unknown keys are ignored)', async () => {
