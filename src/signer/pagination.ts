@@ -19,8 +19,10 @@ export class PageTokens {
     const dot = token.indexOf('.');
     const body = token.slice(0, dot);
     const mac = token.slice(dot + 1);
-    const expected = this.mac(scope, body);
-    if (dot <= 0 || mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) {
+    // Compare bytes, not characters: a non-ASCII token has more bytes than characters.
+    const given = Buffer.from(mac);
+    const expected = Buffer.from(this.mac(scope, body));
+    if (dot <= 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new SignerError('ValidationException', 'The nextToken is invalid or does not belong to this request.');
     }
     const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { k: string };
