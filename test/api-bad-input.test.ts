@@ -106,6 +106,7 @@ const TABLES: Record<string, Row[]> = {
     ['signatureExpiresAfter that is not a date', () => ({ method: 'GET', path: '/signing-jobs', query: { signatureExpiresAfter: '2024-13-45T99:00:00Z' } })],
     ['jobInvoker that is not an account id', () => ({ method: 'GET', path: '/signing-jobs', query: { jobInvoker: 'me' } })],
     ['a tampered nextToken', () => ({ method: 'GET', path: '/signing-jobs', query: { nextToken: 'x.y' } })],
+    ['a nextToken with non-ASCII characters', () => ({ method: 'GET', path: '/signing-jobs', query: { nextToken: `ü.${'ü'.repeat(32)}` } })],
   ],
   ListSigningPlatforms: [
     ['maxResults 0', () => ({ method: 'GET', path: '/signing-platforms', query: { maxResults: '0' } })],
@@ -118,6 +119,7 @@ const TABLES: Record<string, Row[]> = {
     ['a status not in the enum', () => ({ method: 'GET', path: '/signing-profiles', query: { statuses: ['Active', 'Deleted'] } })],
     ['maxResults 26', () => ({ method: 'GET', path: '/signing-profiles', query: { maxResults: '26' } })],
     ['a nextToken that was never issued', () => ({ method: 'GET', path: '/signing-profiles', query: { nextToken: 'Zm9v.YmFy' } })],
+    ['a nextToken with non-ASCII characters in its MAC', () => ({ method: 'GET', path: '/signing-profiles', query: { nextToken: `abc.${'é'.repeat(32)}` } })],
   ],
   ListTagsForResource: [
     ['an ARN that is not a signing profile ARN', () => ({ method: 'GET', path: `/tags/${encodeURIComponent('arn:aws:s3:::bucket')}` }), 'BadRequestException'],
