@@ -45,6 +45,7 @@ async function issue(opts: {
   notBefore?: Date;
   notAfter?: Date;
   alg?: typeof EC | typeof RSA;
+  raw?: InstanceType<typeof x509.Extension>[];
 }): Promise<Issued> {
   const alg = opts.alg ?? EC;
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -52,6 +53,7 @@ async function issue(opts: {
   if (opts.ca) extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
   if (opts.eku !== false) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku ?? [x509.ExtendedKeyUsage.codeSigning]));
   if (opts.keyUsage !== undefined) extensions.push(new x509.KeyUsagesExtension(opts.keyUsage, true));
+  extensions.push(...(opts.raw ?? []));
   const signer = opts.issuer ?? undefined;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: String(Math.floor(Math.random() * 1e9)),
@@ -72,7 +74,7 @@ function signFile(who: Issued, hash: 'sha256' | 'sha1', data = file): Uint8Array
 }
 
 let root: Issued, otherRoot: Issued, intermediate: Issued, leaf: Issued, leafViaIntermediate: Issued, noEku: Issued, certSignOnly: Issued;
-let future: Issued, expired: Issued, untrusted: Issued, rsaRoot: Issued, rsaLeaf: Issued, deep: Issued[], notCaIssuer: Issued, leafOfNotCa: Issued;
+let badEku: Issued, future: Issued, expired: Issued, untrusted: Issued, rsaRoot: Issued, rsaLeaf: Issued, deep: Issued[], notCaIssuer: Issued, leafOfNotCa: Issued;
 
 beforeAll(async () => {
   root = await issue({ name: 'test-only root', ca: true, eku: false });
@@ -82,6 +84,7 @@ beforeAll(async () => {
   leafViaIntermediate = await issue({ name: 'test-only signer 2', issuer: intermediate });
   noEku = await issue({ name: 'test-only no eku', issuer: root, eku: false });
   certSignOnly = await issue({ name: 'test-only certsign', issuer: root, keyUsage: x509.KeyUsageFlags.keyCertSign });
+  badEku = await issue({ name: 'test-only bad eku', issuer: root, eku: false, raw: [new x509.Extension('2.5.29.37', false, new Uint8Array([0x01, 0x02]))] });
   future = await issue({ name: 'test-only future', issuer: root, notBefore: new Date(NOW.getTime() + DAY) });
   expired = await issue({ name: 'test-only expired', issuer: root, notAfter: new Date(NOW.getTime() - DAY) });
   untrusted = await issue({ name: 'test-only untrusted', issuer: otherRoot });
@@ -166,6 +169,20 @@ const rows: Row[] = [
   { name: '[revocation] revoked signer certificate', format: 'freertos', trust: () => ({ certificates: [leaf.der], roots: [root.der], revocation: revoked({ certificates: [fp(leaf)] }) }), options: () => ({ signature: signFile(leaf, 'sha256'), ...strict() }), reason: 'Revoked' },
   { name: '[revocation] revoked root', format: 'freertos', trust: () => ({ certificates: [leaf.der], roots: [root.der], revocation: revoked({ certificates: [fp(root)] }) }), options: () => ({ signature: signFile(leaf, 'sha256'), ...strict() }), reason: 'Revoked' },
   { name: '[strict] job carries a malformed certificate', format: 'freertos', trust: () => ({ roots: [root.der] }), options: () => ({ signature: signFile(leaf, 'sha256'), ...strict({ signerCertificate: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]) }) }), reason: 'BadCertificate' },
+  {
+    name: '[RFC5280 4.2.1.12] malformed extended key usage extension',
+    format: 'freertos',
+    trust: () => ({ roots: [root.der] }),
+    options: () => ({ signature: signFile(badEku, 'sha256'), ...strict({ signerCertificate: badEku.der }) }),
+    reason: 'BadCertificate',
+  },
+  {
+    name: '[fail closed] revocation storage failing mid-chain gives InternalError',
+    format: 'freertos',
+    trust: () => ({ certificates: [leaf.der], roots: [root.der], revocation: { isRevoked: () => { throw new Error('storage gone'); } } }),
+    options: () => ({ signature: signFile(leaf, 'sha256'), ...strict() }),
+    reason: 'InternalError',
+  },
   { name: '[strict] job carries text that is not PEM', format: 'freertos', trust: () => ({ roots: [root.der] }), options: () => ({ signature: signFile(leaf, 'sha256'), ...strict({ signerCertificate: 'not a certificate' }) }), reason: 'BadCertificate' },
   { name: '[CC3220SF] SHA-1 RSA signature, certificate chained to the catalog', format: 'cc3220sf', trust: () => ({ certificates: [rsaLeaf.der], roots: [rsaRoot.der] }), options: () => ({ signature: signFile(rsaLeaf, 'sha1') }), reason: 'ok' },
   { name: '[CC3220SF] certificate not in the catalog chain', format: 'cc3220sf', trust: () => ({ certificates: [rsaLeaf.der], roots: [root.der] }), options: () => ({ signature: signFile(rsaLeaf, 'sha1') }), reason: 'UntrustedCertificate' },

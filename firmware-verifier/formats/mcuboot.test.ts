@@ -161,6 +161,16 @@ const rows: Row[] = [
     bytes: mcubootImage({ payload, signer: (h) => [...mcubootEcdsaSigner('p256', otherSecret, otherSpki)(h), ...signer(h)] }),
     reason: 'ok',
   },
+  {
+    name: '[bootutil] a bad trusted signature then an untrusted pair: SignatureInvalid is reported',
+    bytes: mcubootImage({ payload, signer: (h) => [...signer(sha256(h)), ...mcubootEcdsaSigner('p256', otherSecret, otherSpki)(h)] }),
+    reason: 'SignatureInvalid',
+  },
+  {
+    name: '[bootutil] ECDSA_SIG TLV under an Ed25519 key is not a valid signature',
+    bytes: mcubootImage({ payload, signer: (h) => [mcubootEd25519Signer(edSecret, edSpki)(h)[0]!, signer(h)[1]!] }),
+    reason: 'SignatureInvalid',
+  },
   { name: '[bootutil] a second signature after a verified one is not needed', bytes: mcubootImage({ payload, signer: (h) => [...signer(h), ...signer(h)] }), reason: 'ok' },
   { name: '[bootutil] hash-only image when keys are provisioned', bytes: mcubootImage({ payload }), reason: 'MissingSignature' },
   { name: '[fail closed] no trusted keys', bytes: good, reason: 'NoTrustAnchor', trust: createTrustStore({}) },
