@@ -224,6 +224,32 @@ describe('profiles', () => {
   });
 });
 
+describe('concurrent writes', () => {
+  it('[PutSigningProfile] 20 concurrent identical Puts of a new profile all answer the same version', async () => {
+    const outs = await Promise.all(Array.from({ length: 20 }, () => t.admin.client.send(new PutSigningProfileCommand({ profileName: 'cc_same', platformId: 'AWSLambda-SHA384-ECDSA' }))));
+    expect(new Set(outs.map((o) => o.profileVersion)).size).toBe(1);
+  });
+  it('[PutSigningProfile] 20 concurrent different Puts each make a version; the profile ends on one of them', async () => {
+    const outs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.admin.client.send(new PutSigningProfileCommand({ profileName: 'cc_diff', platformId: 'AWSLambda-SHA384-ECDSA', signatureValidityPeriod: { value: i + 1, type: 'DAYS' } })),
+      ),
+    );
+    const versions = outs.map((o) => o.profileVersion);
+    expect(new Set(versions).size).toBe(20);
+    const got = await t.admin.client.send(new GetSigningProfileCommand({ profileName: 'cc_diff' }));
+    const i = versions.indexOf(got.profileVersion);
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(got.signatureValidityPeriod).toEqual({ value: i + 1, type: 'DAYS' });
+  });
+  it('[TagResource] 20 concurrent TagResource calls with different keys lose none', async () => {
+    const { arn } = await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'cc_tags', platformId: 'AWSLambda-SHA384-ECDSA' }));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => t.admin.client.send(new TagResourceCommand({ resourceArn: arn!, tags: { [`k${i}`]: String(i) } }))));
+    const tags = (await t.admin.client.send(new ListTagsForResourceCommand({ resourceArn: arn! }))).tags ?? {};
+    expect(Object.keys(tags).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i}`).sort());
+  });
+});
+
 describe('permissions', () => {
   beforeAll(async () => {
     await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'ops_perm', platformId: 'AWSLambda-SHA384-ECDSA' }));
