@@ -220,6 +220,7 @@ describe('RSA (RFC 8017)', () => {
     const sig = rsaSignPss(signer, 'sha256', digest, new Uint8Array(32).fill(3));
     expect(verifyPss(rsa, 'sha256', digest, sig, 32)).toBe(true);
     expect(verifyPss(rsa, 'sha256', digest, sig, 20)).toBe(false);
+    expect(verifyPss(rsa, 'sha256', digest, sig.subarray(1), 32)).toBe(false);
   });
 
   it('[RFC8017 9.1.2] PSS rejects a bad trailer, bad top bits and a non-zero leading byte', () => {
