@@ -145,6 +145,17 @@ describe.skipIf(CLIS.length === 0).each(CLIS)('$version ($bin) against the embed
     await expect(aws('s3api', 'get-object', '--bucket', bucket, '--key', 'nope', join(dir, 'x'))).rejects.toThrow(/NoSuchKey/);
   });
 
+  it('[aws s3 cp s3->s3][aws s3 mv] copy server-side (CopyObject; UploadPartCopy above 8 MB)', async () => {
+    await aws('s3', 'cp', `s3://${bucket}/fw/big.bin`, `s3://${bucket}/copies/big.bin`);
+    await aws('s3', 'cp', `s3://${bucket}/copies/big.bin`, join(dir, 'big.copy'));
+    expect(sha256(await readFile(join(dir, 'big.copy')))).toBe(sha256(await readFile(join(dir, 'big.bin'))));
+    await writeFile(join(dir, 'm.txt'), 'move me');
+    await aws('s3', 'cp', join(dir, 'm.txt'), `s3://${bucket}/copies/m.txt`);
+    await aws('s3', 'mv', `s3://${bucket}/copies/m.txt`, `s3://${bucket}/moved/m.txt`);
+    await aws('s3', 'cp', `s3://${bucket}/moved/m.txt`, join(dir, 'm.out'));
+    expect(await readFile(join(dir, 'm.out'), 'utf8')).toBe('move me');
+  });
+
   it('[aws s3 rm --recursive][aws s3 rb] empties and removes an unversioned bucket', async () => {
     const scratch = `${bucket}-scratch`;
     await aws('s3', 'mb', `s3://${scratch}`);

@@ -50,6 +50,7 @@ export const OBJECTS_ERRORS = {
   NoSuchUpload: { status: 404, message: 'The specified multipart upload does not exist.' },
   NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
   NotImplemented: { status: 501, message: 'A header or query you provided implies functionality that is not implemented.' },
+  PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
   RequestAborted: { status: 400, message: 'The request body was aborted before it was complete.' },
   RequestTimeTooSkewed: { status: 403, message: 'The difference between the request time and the server time is too large.' },
   ServiceUnavailable: { status: 503, message: 'Service is unable to handle request.' },

@@ -382,7 +382,9 @@ describe('embedded S3 endpoint: reads, listings and errors', () => {
 
   it('[NotImplemented] unknown sub-resources are 501', async () => {
     expectError(await s3({ path: `/${b}`, query: { acl: '' } }), 'NotImplemented');
-    expectError(await s3({ method: 'PUT', path: `/${b}/copy`, headers: { 'x-amz-copy-source': `/${b}/obj` } }), 'NotImplemented');
+    expectError(await s3({ method: 'PUT', path: `/${b}/obj`, query: { tagging: '' }, body: '<Tagging><TagSet/></Tagging>' }), 'NotImplemented');
+    expectError(await s3({ path: `/${b}`, query: { tagging: '' } }), 'NotImplemented');
+    expectError(await s3({ method: 'PUT', path: `/${b}/tagged`, body: 'x', headers: { 'x-amz-tagging': 'a=b' } }), 'NotImplemented');
   });
 
   it('[DeleteObject] in a versioned bucket answers with x-amz-delete-marker and a version id', async () => {
@@ -460,5 +462,41 @@ describe('embedded S3 endpoint: reads, listings and errors', () => {
     expect(r.text).toContain('<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>x1</Key></Deleted><Deleted><Key>x2</Key></Deleted><Deleted><Key>never</Key></Deleted></DeleteResult>');
     expectError(await s3({ path: `/${db}/x1` }), 'NoSuchKey');
     expectError(await s3({ method: 'POST', path: `/${db}`, query: { delete: '' }, body: xml, cred: bob, headers: { 'content-md5': createHash('md5').update(xml).digest('base64') } }), 'AccessDenied');
+  });
+
+  it('[CopyObject] copies bytes and metadata (COPY) or takes new ones (REPLACE); self-copy without REPLACE is InvalidRequest', async () => {
+    const copied = await s3({ method: 'PUT', path: `/${b}/copy-1`, headers: { 'x-amz-copy-source': `${b}/obj` } });
+    expect(copied.status).toBe(200);
+    expect(copied.text).toContain(`<CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>&quot;${createHash('md5').update(data).digest('hex')}&quot;</ETag>`);
+    const got = await s3({ path: `/${b}/copy-1` });
+    expect([got.text, got.headers['content-type'], got.headers['x-amz-meta-build']]).toEqual([data.toString(), 'text/plain', '7']);
+    const replaced = await s3({ method: 'PUT', path: `/${b}/copy-2`, headers: { 'x-amz-copy-source': `/${b}/obj`, 'x-amz-metadata-directive': 'REPLACE', 'content-type': 'application/x-new', 'x-amz-meta-other': 'y' } });
+    expect(replaced.status).toBe(200);
+    const head = await s3({ method: 'HEAD', path: `/${b}/copy-2` });
+    expect([head.headers['content-type'], head.headers['x-amz-meta-build'], head.headers['x-amz-meta-other']]).toEqual(['application/x-new', undefined, 'y']);
+    expectError(await s3({ method: 'PUT', path: `/${b}/obj`, headers: { 'x-amz-copy-source': `/${b}/obj` } }), 'InvalidRequest');
+    expectError(await s3({ method: 'PUT', path: `/${b}/copy-3`, headers: { 'x-amz-copy-source': `/${b}/missing` } }), 'NoSuchKey');
+    expectError(await s3({ method: 'PUT', path: `/${b}/copy-3`, headers: { 'x-amz-copy-source': 'nobucketonly' } }), 'InvalidArgument');
+  });
+
+  it('[CopyObject] the source bucket must belong to the caller too', async () => {
+    const theirs = await newBucket(bob);
+    await s3({ method: 'PUT', path: `/${theirs}/secret`, body: 'bob only', cred: bob });
+    expectError(await s3({ method: 'PUT', path: `/${b}/stolen`, headers: { 'x-amz-copy-source': `/${theirs}/secret` } }), 'AccessDenied');
+    expectError(await s3({ path: `/${b}/stolen` }), 'NoSuchKey');
+  });
+
+  it('[CopyObject] x-amz-copy-source-if-match / if-none-match are checked (412 PreconditionFailed)', async () => {
+    const etag = `"${createHash('md5').update(data).digest('hex')}"`;
+    expect((await s3({ method: 'PUT', path: `/${b}/cond-1`, headers: { 'x-amz-copy-source': `/${b}/obj`, 'x-amz-copy-source-if-match': etag } })).status).toBe(200);
+    expectError(await s3({ method: 'PUT', path: `/${b}/cond-2`, headers: { 'x-amz-copy-source': `/${b}/obj`, 'x-amz-copy-source-if-match': '"0000"' } }), 'PreconditionFailed');
+    expectError(await s3({ method: 'PUT', path: `/${b}/cond-2`, headers: { 'x-amz-copy-source': `/${b}/obj`, 'x-amz-copy-source-if-none-match': etag } }), 'PreconditionFailed');
+    expectError(await s3({ path: `/${b}/cond-2` }), 'NoSuchKey');
+  });
+
+  it('[GetObjectTagging] every object has an empty tag set', async () => {
+    const r = await s3({ path: `/${b}/obj`, query: { tagging: '' } });
+    expect(r.text).toContain('<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet></TagSet></Tagging>');
+    expectError(await s3({ path: `/${b}/none`, query: { tagging: '' } }), 'NoSuchKey');
   });
 });

@@ -52,6 +52,7 @@ export interface EmbeddedS3 {
 /** Sub-resources this endpoint understands; any other one is NotImplemented. */
 const KNOWN_SUBRESOURCES = new Set([
   'delete',
+  'tagging',
   'versioning',
   'versions',
   'location',
@@ -154,6 +155,9 @@ class S3Handler {
       throw new ObjectsError('MethodNotAllowed');
     }
     const bucket = t.bucket;
+    if (t.query.has('tagging') && (t.key === undefined || method !== 'GET')) {
+      throw new ObjectsError('NotImplemented', 'Only GetObjectTagging (always an empty tag set) is implemented.');
+    }
     if (t.key === undefined) {
       if (method === 'PUT' && t.query.has('versioning')) return this.putBucketVersioning(req, res, bucket, auth);
       if (method === 'PUT') return this.createBucket(req, res, bucket, auth);
@@ -180,11 +184,12 @@ class S3Handler {
     const uploadId = t.query.get('uploadId');
     switch (method) {
       case 'PUT':
-        if (req.headers['x-amz-copy-source'] !== undefined) throw new ObjectsError('NotImplemented', 'CopyObject is not implemented.');
+        if (req.headers['x-amz-copy-source'] !== undefined) return this.copy(req, res, bucket, key, uploadId, t.query.get('partNumber'), auth);
         if (uploadId !== undefined) return this.uploadPart(req, res, bucket, key, uploadId, t.query.get('partNumber'), auth);
         return this.putObject(req, res, bucket, key, auth);
       case 'GET':
         if (uploadId !== undefined) throw new ObjectsError('NotImplemented', 'ListParts is not implemented.');
+        if (t.query.has('tagging')) return this.getObjectTagging(res, bucket, key, t.query);
         return this.getObject(req, res, bucket, key, t.query, false);
       case 'HEAD':
         return this.getObject(req, res, bucket, key, t.query, true);
@@ -369,6 +374,7 @@ class S3Handler {
   // ------------------------------------------------------------- objects
 
   private async putObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, auth: AuthContext): Promise<void> {
+    rejectTags(req);
     const payload = openPayload(req, req.headers, auth);
     const contentMd5 = single(req.headers['content-md5']);
     const contentType = single(req.headers['content-type']);
@@ -459,7 +465,70 @@ class S3Handler {
     return this.sendXml(res, ['DeleteResult', results]);
   }
 
+  /** Tags are not stored, so every object has an empty tag set (the AWS CLI v2 asks when copying). */
+  private async getObjectTagging(res: ServerResponse, bucket: string, key: string, q: Map<string, string>): Promise<void> {
+    const versionId = q.get('versionId');
+    const info = await this.store.headObject(bucket, key, versionId !== undefined ? { versionId } : {});
+    return this.sendXml(res, ['Tagging', [['TagSet', []]]], info.versionId !== NULL_VERSION_ID ? { 'x-amz-version-id': info.versionId } : {});
+  }
+
+  /** CopyObject, or UploadPartCopy when an upload id is given: a streamed read into a new write. */
+  private async copy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    key: string,
+    uploadId: string | undefined,
+    partNumberText: string | undefined,
+    auth: AuthContext,
+  ): Promise<void> {
+    for (const h of Object.keys(req.headers)) {
+      if (h.startsWith('x-amz-copy-source-server-side-encryption') || (h.startsWith('x-amz-copy-source-if-') && !(h in COPY_CONDITIONS))) {
+        throw new ObjectsError('NotImplemented', `${h} is not implemented.`);
+      }
+    }
+    rejectTags(req);
+    // The request body is empty; reading it checks the payload hash that was signed.
+    await readSmallPayload(openPayload(req, req.headers, auth), 0);
+    const source = parseCopySource(single(req.headers['x-amz-copy-source']) ?? '');
+    await this.assertOwner(source.bucket, auth);
+    const versionOpt = source.versionId !== undefined ? { versionId: source.versionId } : {};
+    if (uploadId !== undefined) {
+      if (partNumberText === undefined || !/^\d{1,5}$/.test(partNumberText)) throw new ObjectsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.');
+      const rangeText = single(req.headers['x-amz-copy-source-range']);
+      const range = rangeText === undefined ? undefined : parseRangeHeader(rangeText);
+      if (rangeText !== undefined && (range === undefined || !('start' in range) || range.end === undefined)) {
+        throw new ObjectsError('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last.');
+      }
+      const src = await this.store.getObject(source.bucket, source.key, { ...versionOpt, ...(range ? { range } : {}) });
+      checkCopyConditions(req, src);
+      const length = src.range ? src.range.end - src.range.start + 1 : src.size;
+      const part = await this.store.uploadPart(bucket, key, uploadId, Number(partNumberText), src.body, { contentLength: length }).finally(() => src.body.destroy());
+      return this.sendXml(res, ['CopyPartResult', [['ETag', `"${part.etag}"`], ['LastModified', new Date().toISOString()]]], copySourceVersion(src.versionId));
+    }
+    const directive = single(req.headers['x-amz-metadata-directive']) ?? 'COPY';
+    if (directive !== 'COPY' && directive !== 'REPLACE') throw new ObjectsError('InvalidArgument', 'Unknown metadata directive.');
+    if (directive === 'COPY' && source.bucket === bucket && source.key === key && source.versionId === undefined) {
+      throw new ObjectsError('InvalidRequest', 'This copy request is illegal because it is trying to copy an object to itself without changing the metadata.');
+    }
+    const src = await this.store.getObject(source.bucket, source.key, versionOpt);
+    checkCopyConditions(req, src);
+    const contentType = directive === 'REPLACE' ? single(req.headers['content-type']) : src.contentType;
+    const result = await this.store
+      .putObject(bucket, key, src.body, {
+        contentLength: src.size,
+        ...(contentType !== undefined ? { contentType } : {}),
+        metadata: directive === 'REPLACE' ? userMetadata(req) : src.metadata,
+      })
+      .finally(() => src.body.destroy());
+    return this.sendXml(res, ['CopyObjectResult', [['ETag', `"${result.etag}"`], ['LastModified', new Date().toISOString()]]], {
+      ...copySourceVersion(src.versionId),
+      ...(result.versionId !== NULL_VERSION_ID ? { 'x-amz-version-id': result.versionId } : {}),
+    });
+  }
+
   private async createMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
+    rejectTags(req);
     const contentType = single(req.headers['content-type']);
     const { uploadId } = await this.store.createMultipartUpload(bucket, key, {
       ...(contentType !== undefined ? { contentType } : {}),
@@ -581,6 +650,52 @@ function decode(s: string, form: boolean): string {
   } catch {
     throw new ObjectsError('InvalidRequest', 'Could not decode the request URI.');
   }
+}
+
+/** Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=v]`, URL-encoded. */
+function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const q = value.indexOf('?');
+  const path = (q < 0 ? value : value.slice(0, q)).replace(/^\//, '');
+  const query = q < 0 ? '' : value.slice(q + 1);
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw new ObjectsError('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey.');
+  let versionId: string | undefined;
+  for (const pair of query.split('&')) {
+    if (pair.startsWith('versionId=')) versionId = decode(pair.slice('versionId='.length), true);
+    else if (pair !== '') throw new ObjectsError('InvalidArgument', 'Unsupported copy source parameter.');
+  }
+  return { bucket: decode(path.slice(0, slash), false), key: decode(path.slice(slash + 1), false), ...(versionId !== undefined ? { versionId } : {}) };
+}
+
+/** The copy-source preconditions S3 defines, checked against the version actually opened. */
+const COPY_CONDITIONS = {
+  'x-amz-copy-source-if-match': (v: string, o: ObjectInfo) => etagList(v).some((e) => e === '*' || e === o.etag),
+  'x-amz-copy-source-if-none-match': (v: string, o: ObjectInfo) => !etagList(v).some((e) => e === '*' || e === o.etag),
+  'x-amz-copy-source-if-modified-since': (v: string, o: ObjectInfo) => !(Date.parse(v) >= Math.floor(o.lastModified.getTime() / 1000) * 1000),
+  'x-amz-copy-source-if-unmodified-since': (v: string, o: ObjectInfo) => Math.floor(o.lastModified.getTime() / 1000) * 1000 <= Date.parse(v),
+} as const satisfies Record<string, (value: string, info: ObjectInfo) => boolean>;
+
+function etagList(v: string): string[] {
+  return v.split(',').map((e) => e.trim().replace(/^W\//, '').replace(/^"|"$/g, ''));
+}
+
+function checkCopyConditions(req: IncomingMessage, src: ObjectInfo & { body: { destroy(): void } }): void {
+  for (const [name, holds] of Object.entries(COPY_CONDITIONS)) {
+    const value = single(req.headers[name]);
+    if (value !== undefined && !holds(value, src)) {
+      src.body.destroy();
+      throw new ObjectsError('PreconditionFailed');
+    }
+  }
+}
+
+/** Tags are not stored: refusing them beats dropping them silently. */
+function rejectTags(req: IncomingMessage): void {
+  if (req.headers['x-amz-tagging'] !== undefined) throw new ObjectsError('NotImplemented', 'Object tags are not implemented.');
+}
+
+function copySourceVersion(versionId: string): Record<string, string> {
+  return versionId !== NULL_VERSION_ID ? { 'x-amz-copy-source-version-id': versionId } : {};
 }
 
 function single(v: string | string[] | undefined): string | undefined {
