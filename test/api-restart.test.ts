@@ -21,6 +21,8 @@ import {
   type SignerClient,
 } from '@aws-sdk/client-signer';
 import { jobInput, settleIfEngine, settledJob, hasEngine } from './support/fixtures.js';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
 
 const strip = <T extends { $metadata: unknown }>(o: T): Omit<T, '$metadata'> => {
@@ -47,7 +49,10 @@ const before: {
 beforeAll(async () => {
   first = await startTestServer();
   const a = first.admin;
-  b = await first.newAccount('restart_b');
+  // An id above any random one: which account comes first by id must not matter (see the known-bug test below).
+  const bId = await first.server.accounts.createAccount('restart_b', '999999999999');
+  const bKey = await first.server.accounts.createAccessKey(bId);
+  b = { accountId: bId, accessKeyId: bKey.accessKeyId, secretAccessKey: bKey.secretAccessKey, client: first.clientWith(bKey.accessKeyId, bKey.secretAccessKey) };
   for (const n of ['rs_a', 'rs_b', 'rs_c', 'rs_d', 'rs_e']) await a.client.send(new PutSigningProfileCommand({ profileName: n, platformId: 'AWSLambda-SHA384-ECDSA' }));
   before.arn = (await a.client.send(new PutSigningProfileCommand({ profileName: 'rs_main', platformId: 'AWSLambda-SHA384-ECDSA', tags: { team: 'fw', tier: '1' } }))).arn;
   // A second version, so the version history matters.
@@ -136,5 +141,30 @@ describe('after a restart on the same data dir', () => {
     const { jobId, jobOwner } = await bAfter.send(new StartSigningJobCommand(await jobInput(second, { ...b, client: bAfter }, 'rs_main', { profileOwner: second.admin.accountId })));
     expect(jobOwner).toBe(second.admin.accountId);
     if (hasEngine(second)) expect((await settledJob(bAfter, jobId!)).status).toBe('Succeeded');
+  });
+});
+
+describe('admin account across restarts', () => {
+  // KNOWN BUG (src/accounts/accounts.ts bootstrap, not this suite's to fix): later starts take
+  // `listAccounts()[0]` — the lowest account id — as the admin, so with another account whose id
+  // sorts first the server reports that account as admin and, if `<dataDir>/credentials` was
+  // deleted, rewrites the CLI credentials with *that account's* key. `it.fails` keeps this
+  // visible; it turns red once bootstrap picks the account named 'admin' — then drop `.fails`.
+  it.fails('after a restart with a lower-id account present, the admin account and the rewritten CLI credentials are still the admin\'s', async () => {
+    const s1 = await startTestServer();
+    const adminId = s1.admin.accountId;
+    const adminKey = s1.admin.accessKeyId;
+    await s1.server.accounts.createAccount('low', '000000000001');
+    await s1.server.accounts.createAccessKey('000000000001');
+    await s1.stop({ keepData: true });
+    rmSync(join(s1.dataDir, 'credentials'));
+    const s2 = await startTestServer({ dataDir: s1.dataDir });
+    try {
+      expect(existsSync(join(s2.dataDir, 'credentials'))).toBe(true);
+      expect(readFileSync(join(s2.dataDir, 'credentials'), 'utf8')).toContain(adminKey);
+      expect(s2.server.adminAccountId).toBe(adminId);
+    } finally {
+      await s2.stop();
+    }
   });
 });
