@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACMClient, DescribeCertificateCommand, GetCertificateCommand, ImportCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
+import { ACMClient, type KeyAlgorithm, DescribeCertificateCommand, GetCertificateCommand, ImportCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeSigningJobCommand,
@@ -29,6 +29,7 @@ import { createTestCa, createSqliteKeysStore, issueCodeSigningCertificate, loadO
 import { unwrapPrivateKey } from '../src/keys/master-key.js';
 import { createLogger } from '../src/log/index.js';
 import { startServer, type RunningServer } from '../src/server/index.js';
+import type { SqliteStateStore } from '../src/store/index.js';
 
 const lines: string[] = [];
 const bodies: Buffer[] = [];
@@ -130,7 +131,7 @@ describe('[keys] no private key material in logs, HTTP responses or the data dir
       await acm.send(new DescribeCertificateCommand({ CertificateArn: arns[alg] }));
       await acm.send(new GetCertificateCommand({ CertificateArn: arns[alg] }));
     }
-    await acm.send(new ListCertificatesCommand({ Includes: { keyTypes: ['EC_prime256v1', 'EC_secp384r1', 'RSA_2048', 'RSA_3072', 'ED25519'] } }));
+    await acm.send(new ListCertificatesCommand({ Includes: { keyTypes: ['EC_prime256v1', 'EC_secp384r1', 'RSA_2048', 'RSA_3072', 'ED25519'] as KeyAlgorithm[] } }));
     // rejected imports: a mismatched key, and a key that does not parse; the errors must not echo them
     const other = await issueCodeSigningCertificate({ ca, subject: 'CN=leak check mismatch' });
     const stranger = await issueCodeSigningCertificate({ ca, subject: 'CN=leak check stranger' });
@@ -187,7 +188,7 @@ describe('[keys] no private key material in logs, HTTP responses or the data dir
 
     // The server-issued keys (Lambda, Notation) and the internal CA: unwrap them from the key store to search for them too.
     const master = loadOrCreateMasterKey(dataDir);
-    const wrapped = createSqliteKeysStore(server.store.db).wrappedKeys;
+    const wrapped = createSqliteKeysStore((server.store as SqliteStateStore).db).wrappedKeys;
     const ids = await wrapped.listIds();
     expect(ids.length).toBe(5 + 1 + 3); // five imports, the internal CA, three server keys (two Lambda profiles, one Notation)
     for (const id of ids) {

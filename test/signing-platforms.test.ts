@@ -80,7 +80,8 @@ function cert(alg: Alg): Promise<{ arn: string; certPem: string; pubPem: string 
 interface JobSpec {
   platformId: string;
   certificateArn?: string;
-  overrides?: SigningConfigurationOverrides;
+  /** Our platforms accept more than the SDK's enums (SHA384, ED25519). */
+  overrides?: { encryptionAlgorithm?: string; hashAlgorithm?: string };
   signingParameters?: Record<string, string>;
   body: Uint8Array;
   bucket?: string;
@@ -93,7 +94,7 @@ async function profile(spec: Omit<JobSpec, 'body'>): Promise<string> {
       profileName,
       platformId: spec.platformId,
       ...(spec.certificateArn ? { signingMaterial: { certificateArn: spec.certificateArn } } : {}),
-      ...(spec.overrides ? { overrides: { signingConfiguration: spec.overrides } } : {}),
+      ...(spec.overrides ? { overrides: { signingConfiguration: spec.overrides as SigningConfigurationOverrides } } : {}),
       ...(spec.signingParameters ? { signingParameters: spec.signingParameters } : {}),
     }),
   );
