@@ -385,6 +385,12 @@ describe('embedded S3 endpoint: reads, listings and errors', () => {
     expectError(await s3({ method: 'PUT', path: `/${b}/obj`, query: { tagging: '' }, body: '<Tagging><TagSet/></Tagging>' }), 'NotImplemented');
     expectError(await s3({ path: `/${b}`, query: { tagging: '' } }), 'NotImplemented');
     expectError(await s3({ method: 'PUT', path: `/${b}/tagged`, body: 'x', headers: { 'x-amz-tagging': 'a=b' } }), 'NotImplemented');
+    // A sub-resource never falls through to the plain operation.
+    expectError(await s3({ method: 'PUT', path: `/${b}-new`, query: { delete: '' } }), 'NotImplemented');
+    expectError(await s3({ method: 'DELETE', path: `/${b}`, query: { versioning: '' } }), 'NotImplemented');
+    expectError(await s3({ method: 'PUT', path: `/${b}/k`, query: { versioning: '' }, body: 'x' }), 'NotImplemented');
+    expectError(await s3({ path: `/${b}`, query: { uploads: '' } }), 'NotImplemented');
+    expectError(await s3({ path: `/${b}-new` }), 'NoSuchBucket');
   });
 
   it('[DeleteObject] in a versioned bucket answers with x-amz-delete-marker and a version id', async () => {

@@ -77,6 +77,9 @@ const KNOWN_SUBRESOURCES = new Set([
   'part-number-marker',
 ]);
 
+/** Sub-resources that select a bucket-level operation. */
+const BUCKET_SUBRESOURCES = ['versioning', 'versions', 'location', 'uploads', 'delete', 'tagging'] as const;
+
 /** Starts the endpoint and resolves once it listens. */
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const host = options.host ?? EMBEDDED_S3_DEFAULTS.host;
@@ -159,26 +162,31 @@ class S3Handler {
       throw new ObjectsError('NotImplemented', 'Only GetObjectTagging (always an empty tag set) is implemented.');
     }
     if (t.key === undefined) {
-      if (method === 'PUT' && t.query.has('versioning')) return this.putBucketVersioning(req, res, bucket, auth);
-      if (method === 'PUT') return this.createBucket(req, res, bucket, auth);
+      // Dispatch on (method, sub-resource) exactly: `PUT /b?delete` must never create a bucket.
+      const sub = BUCKET_SUBRESOURCES.find((name) => t.query.has(name));
+      if (method === 'PUT' && sub === 'versioning') return this.putBucketVersioning(req, res, bucket, auth);
+      if (method === 'PUT' && sub === undefined) return this.createBucket(req, res, bucket, auth);
+      if (method === 'PUT') throw new ObjectsError('NotImplemented', `PUT ?${sub} is not implemented.`);
       await this.assertOwner(bucket, auth);
-      if (method === 'HEAD') return this.send(res, 200, undefined, { 'x-amz-bucket-region': this.region });
-      if (method === 'DELETE') {
+      if (method === 'HEAD' && sub === undefined) return this.send(res, 200, undefined, { 'x-amz-bucket-region': this.region });
+      if (method === 'DELETE' && sub === undefined) {
         await this.store.deleteBucket(bucket);
         return this.send(res, 204);
       }
       if (method === 'GET') {
-        if (t.query.has('versioning')) return this.getBucketVersioning(res, bucket);
-        if (t.query.has('location')) return this.sendXml(res, ['LocationConstraint', this.region === 'us-east-1' ? '' : this.region]);
-        if (t.query.has('versions')) return this.listObjectVersions(res, bucket, t.query);
-        if (t.query.has('uploads')) throw new ObjectsError('NotImplemented', 'ListMultipartUploads is not implemented.');
+        if (sub === 'versioning') return this.getBucketVersioning(res, bucket);
+        if (sub === 'location') return this.sendXml(res, ['LocationConstraint', this.region === 'us-east-1' ? '' : this.region]);
+        if (sub === 'versions') return this.listObjectVersions(res, bucket, t.query);
+        if (sub !== undefined) throw new ObjectsError('NotImplemented', `GET ?${sub} is not implemented.`);
         if (t.query.get('list-type') === '2') return this.listObjectsV2(res, bucket, t.query);
         if (t.query.has('list-type')) throw new ObjectsError('InvalidArgument', 'Invalid list-type.');
         return this.listObjectsV1(res, bucket, t.query);
       }
-      if (method === 'POST' && t.query.has('delete')) return this.deleteObjects(req, res, bucket, auth);
-      throw new ObjectsError(method === 'POST' ? 'NotImplemented' : 'MethodNotAllowed');
+      if (method === 'POST' && sub === 'delete') return this.deleteObjects(req, res, bucket, auth);
+      throw new ObjectsError(method === 'POST' || sub !== undefined ? 'NotImplemented' : 'MethodNotAllowed');
     }
+    const bucketOnly = BUCKET_SUBRESOURCES.find((name) => name !== 'uploads' && name !== 'tagging' && t.query.has(name));
+    if (bucketOnly !== undefined || t.query.has('list-type')) throw new ObjectsError('NotImplemented', 'That sub-resource applies to buckets, not objects.');
     const key = t.key;
     await this.assertOwner(bucket, auth);
     const uploadId = t.query.get('uploadId');
