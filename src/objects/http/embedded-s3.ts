@@ -126,6 +126,9 @@ class S3Handler {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
+    // A client that hangs up mid-body must not crash the process; readers of the body see the error anyway.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     res.setHeader('server', 'iot-signer-objects');
