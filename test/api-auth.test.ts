@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetSigningProfileCommand, ListSigningPlatformsCommand, PutSigningProfileCommand, SignerClient } from '@aws-sdk/client-signer';
 import { expectSdkError } from './support/errors.js';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { expectRawError, rawRequest } from './support/raw.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -106,5 +109,42 @@ describe('raw HTTP', () => {
     });
     expectRawError(res, 'InvalidSignatureException', 403);
     await expectSdkError(t.admin.client.send(new GetSigningProfileCommand({ profileName: 'auth_tamper' })), 'ResourceNotFoundException', 404);
+  });
+});
+
+describe('presigned URLs (query-string SigV4)', () => {
+  async function presigned(opts: { expiresIn: number; signingDate?: Date; secret?: string }): Promise<Response> {
+    const url = new URL(t.url);
+    const signer = new SignatureV4({
+      service: 'signer',
+      region: t.server.config.region,
+      credentials: { accessKeyId: t.admin.accessKeyId, secretAccessKey: opts.secret ?? t.admin.secretAccessKey },
+      sha256: Hash.bind(null, 'sha256'),
+    });
+    const req = await signer.presign(
+      new HttpRequest({ method: 'GET', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/signing-platforms', query: { maxResults: '2' }, headers: { host: url.host } }),
+      { expiresIn: opts.expiresIn, signingDate: opts.signingDate ?? new Date() },
+    );
+    const qs = Object.entries(req.query ?? {})
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    return fetch(`${url.origin}${req.path}?${qs}`);
+  }
+
+  it('[ListSigningPlatforms] a valid presigned URL works without an Authorization header', async () => {
+    const res = await presigned({ expiresIn: 300 });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { platforms: unknown[] }).platforms).toHaveLength(2);
+  });
+
+  it('[ListSigningPlatforms] an expired presigned URL is 403 InvalidSignatureException', async () => {
+    const res = await presigned({ expiresIn: 60, signingDate: new Date(Date.now() - 10 * 60 * 1000) });
+    expect({ status: res.status, type: res.headers.get('x-amzn-errortype') }).toEqual({ status: 403, type: 'InvalidSignatureException' });
+    expect(((await res.json()) as { message: string }).message).toMatch(/expired/);
+  });
+
+  it('[ListSigningPlatforms] a presigned URL signed with the wrong secret is 403 InvalidSignatureException', async () => {
+    const res = await presigned({ expiresIn: 300, secret: 'wrong' });
+    expect({ status: res.status, type: res.headers.get('x-amzn-errortype') }).toEqual({ status: 403, type: 'InvalidSignatureException' });
   });
 });
