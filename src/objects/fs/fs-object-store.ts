@@ -21,7 +21,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { resolveRange } from '../byte-range.js';
 import {
@@ -715,6 +715,7 @@ class FsObjectStore implements ObjectStore {
     if ((await this.#versions(dir)).length > 0) return;
     await unlink(join(dir, 'key')).catch(() => undefined);
     await rmdir(dir).catch(() => undefined);
+    this.#keyNames.delete(basename(dir));
   }
 
   async #readBucket(bucket: string): Promise<BucketFile> {
