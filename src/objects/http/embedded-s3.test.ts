@@ -506,3 +506,20 @@ describe('embedded S3 endpoint: reads, listings and errors', () => {
     expectError(await s3({ path: `/${b}/none`, query: { tagging: '' } }), 'NoSuchKey');
   });
 });
+
+describe('embedded S3 endpoint: lifecycle', () => {
+  it('a taken port rejects with EADDRINUSE so the caller can pick another', async () => {
+    const err = await startEmbeddedS3({ store, authenticate: createTestAuthenticator(), port: server.port }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('EADDRINUSE');
+  });
+
+  it('close() stops listening', async () => {
+    const other = await startEmbeddedS3({ store, authenticate: createTestAuthenticator() });
+    expect(other.url).toBe(`http://127.0.0.1:${other.port}`);
+    await other.close();
+    const err = await new Promise<unknown>((resolve) => {
+      httpRequest({ host: '127.0.0.1', port: other.port, path: '/' }, () => resolve(undefined)).on('error', resolve).end();
+    });
+    expect((err as { code?: string }).code).toBe('ECONNREFUSED');
+  });
+});
