@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '../fs/fs-object-store.js';
 import { startEmbeddedS3 } from '../http/embedded-s3.js';
-import { describeObjectStoreContract } from '../test-support/object-store-contract.js';
+import { collect, describeObjectStoreContract } from '../test-support/object-store-contract.js';
 import { createTestAuthenticator, TEST_CREDENTIALS } from '../test-support/s3-test-authenticator.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 
@@ -29,4 +31,27 @@ describeObjectStoreContract('s3 client -> embedded endpoint', async () => {
     minPartSize: 5 * 1024 * 1024,
     close: () => server.close(),
   };
+});
+
+describe('S3 backend options', () => {
+  it('requestChecksumCalculation WHEN_REQUIRED uploads streams and buffers without checksum trailers', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'objects-s3-wr-'));
+    dirs.push(root);
+    const server = await startEmbeddedS3({ store: await createFsObjectStore({ root, fsync: false }), authenticate: createTestAuthenticator() });
+    try {
+      const { accessKeyId, secretAccessKey } = TEST_CREDENTIALS.alice;
+      const store = createS3ObjectStore({ endpoint: server.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+      await store.createBucket('when-required');
+      const data = randomBytes(100_000);
+      await store.putObject('when-required', 'sized', Readable.from([data]), { contentLength: data.length });
+      await store.putObject('when-required', 'buffered', (async function* () { yield data; })());
+      for (const k of ['sized', 'buffered']) expect((await collect((await store.getObject('when-required', k)).body)).equals(data)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects a part size below 5 MiB', () => {
+    expect(() => createS3ObjectStore({ region: 'us-east-1', partSize: 1024 })).toThrow(RangeError);
+  });
 });

@@ -68,6 +68,11 @@ export interface S3ObjectStoreOptions {
   readonly forcePathStyle?: boolean;
   /** Part size for bodies of unknown length (5 MiB..5 GiB; default 8 MiB). Bounds memory per upload. */
   readonly partSize?: number;
+  /**
+   * When the SDK adds CRC32 checksums to uploads (`WHEN_SUPPORTED`, the SDK default, frames streams as
+   * aws-chunked with a trailer); `WHEN_REQUIRED` for services that do not understand trailers.
+   */
+  readonly requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 }
 
 /** Defaults of {@link S3ObjectStoreOptions}. */
@@ -85,6 +90,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     forcePathStyle: options.forcePathStyle ?? S3_OBJECT_STORE_DEFAULTS.forcePathStyle,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
+    ...(options.requestChecksumCalculation !== undefined ? { requestChecksumCalculation: options.requestChecksumCalculation } : {}),
   });
   return new S3ObjectStore(client, options.region, partSize);
 }
