@@ -21,7 +21,7 @@ R.defineMetadata ??= (key: unknown, value: unknown, target: object) => {
 };
 R.metadata ??= (key: unknown, value: unknown) => (target: object) => (R.defineMetadata as (k: unknown, v: unknown, t: object) => void)(key, value, target);
 const x509 = await import('@peculiar/x509');
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
 type X509Certificate = InstanceType<typeof x509.X509Certificate>;
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -32,7 +32,7 @@ const file = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 31 + 7) & 0xff);
 
 interface Issued {
   readonly cert: X509Certificate;
-  readonly keys: CryptoKeyPair;
+  readonly keys: webcrypto.CryptoKeyPair;
   readonly der: Uint8Array;
 }
 
@@ -48,7 +48,7 @@ async function issue(opts: {
   raw?: InstanceType<typeof x509.Extension>[];
 }): Promise<Issued> {
   const alg = opts.alg ?? EC;
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const extensions: InstanceType<typeof x509.Extension>[] = [];
   if (opts.ca) extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
   if (opts.eku !== false) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku ?? [x509.ExtendedKeyUsage.codeSigning]));
