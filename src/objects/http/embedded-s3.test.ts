@@ -115,7 +115,14 @@ function expectError(r: Reply, code: keyof typeof OBJECTS_ERRORS): void {
 }
 
 /** Builds a signed aws-chunked body for a request signed with `seed` at `amzDate`. */
-function signedChunks(cred: TestCredential, amzDate: string, seed: string, data: Buffer, chunkSize: number): Buffer {
+interface Trailer {
+  readonly name: string;
+  readonly value: string;
+  /** Send this instead of the real trailer signature. */
+  readonly forgedSignature?: string;
+}
+
+function signedChunks(cred: TestCredential, amzDate: string, seed: string, data: Buffer, chunkSize: number, trailer?: Trailer): Buffer {
   const key = deriveSigningKey(cred.secretAccessKey, amzDate.slice(0, 8), 'us-east-1', 's3');
   const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
   let prev = seed;
@@ -127,18 +134,26 @@ function signedChunks(cred: TestCredential, amzDate: string, seed: string, data:
     const sig = createHmac('sha256', key)
       .update(['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, prev, sha256(''), sha256(p)].join('\n'))
       .digest('hex');
-    out.push(Buffer.from(`${p.length.toString(16)};chunk-signature=${sig}\r\n`), p, Buffer.from('\r\n'));
+    out.push(Buffer.from(`${p.length.toString(16)};chunk-signature=${sig}\r\n`), p);
+    if (p.length > 0 || !trailer) out.push(Buffer.from('\r\n'));
     prev = sig;
+  }
+  if (trailer) {
+    const line = `${trailer.name}:${trailer.value}`;
+    const sig = createHmac('sha256', key)
+      .update(['AWS4-HMAC-SHA256-TRAILER', amzDate, scope, prev, sha256(`${line}\n`)].join('\n'))
+      .digest('hex');
+    out.push(Buffer.from(`${line}\r\nx-amz-trailer-signature:${trailer.forgedSignature ?? sig}\r\n\r\n`));
   }
   return Buffer.concat(out);
 }
 
 /** Signs the headers of a streaming request first, then frames the body with the resulting seed. */
-async function signedStreamingPut(path: string, data: Buffer, tamper: boolean): Promise<Reply> {
+async function signedStreamingPut(path: string, data: Buffer, tamper: boolean, trailer?: Trailer): Promise<Reply> {
   const date = new Date();
   const amzDate = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   // The framed length depends only on the data length, not on the signatures.
-  const framedLength = signedChunks(alice, amzDate, '0'.repeat(64), data, 4096).length;
+  const framedLength = signedChunks(alice, amzDate, '0'.repeat(64), data, 4096, trailer).length;
   const signer = new SignatureV4({
     service: 's3',
     region: 'us-east-1',
@@ -152,11 +167,12 @@ async function signedStreamingPut(path: string, data: Buffer, tamper: boolean): 
     'content-encoding': 'aws-chunked',
     'content-length': String(framedLength),
     'x-amz-decoded-content-length': String(data.length),
-    'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+    'x-amz-content-sha256': trailer ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+    ...(trailer ? { 'x-amz-trailer': trailer.name } : {}),
   };
   const signed = (await signer.sign(new HttpRequest({ method: 'PUT', hostname: '127.0.0.1', path, headers }), { signingDate: date })) as HttpRequest;
   const seed = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
-  const body = signedChunks(alice, amzDate, seed, data, 4096);
+  const body = signedChunks(alice, amzDate, seed, data, 4096, trailer);
   if (tamper) body.writeUInt8(body.readUInt8(5000) ^ 0x20, 5000);
   return new Promise<Reply>((resolve, reject) => {
     const r = httpRequest({ host: '127.0.0.1', port: server.port, method: 'PUT', path, headers: signed.headers }, (res) => {
@@ -260,6 +276,19 @@ describe('embedded S3 endpoint: payload checks', () => {
     const bad = await signedStreamingPut(`/${b}/tampered`, data, true);
     expectError(bad, 'SignatureDoesNotMatch');
     expectError(await s3({ path: `/${b}/tampered` }), 'NoSuchKey');
+  });
+
+  it('[STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER] checks chunk signatures, the trailer signature and the trailer checksum', async () => {
+    const data = Buffer.alloc(10_000, 'r');
+    const crc = checksumOf('x-amz-checksum-crc32', data);
+    const ok = await signedStreamingPut(`/${b}/signed-trailer`, data, false, { name: 'x-amz-checksum-crc32', value: crc });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-amz-checksum-crc32']).toBe(crc);
+    expect((await s3({ path: `/${b}/signed-trailer` })).body.equals(data)).toBe(true);
+    expectError(await signedStreamingPut(`/${b}/st-bad-crc`, data, false, { name: 'x-amz-checksum-crc32', value: 'AAAAAA==' }), 'BadDigest');
+    expectError(await signedStreamingPut(`/${b}/st-bad-sig`, data, false, { name: 'x-amz-checksum-crc32', value: crc, forgedSignature: 'f'.repeat(64) }), 'SignatureDoesNotMatch');
+    expectError(await signedStreamingPut(`/${b}/st-tampered`, data, true, { name: 'x-amz-checksum-crc32', value: crc }), 'SignatureDoesNotMatch');
+    for (const k of ['st-bad-crc', 'st-bad-sig', 'st-tampered']) expectError(await s3({ path: `/${b}/${k}` }), 'NoSuchKey');
   });
 
   for (const alg of ['x-amz-checksum-crc32', 'x-amz-checksum-crc32c', 'x-amz-checksum-crc64nvme', 'x-amz-checksum-sha1', 'x-amz-checksum-sha256'] as const) {
