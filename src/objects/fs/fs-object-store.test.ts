@@ -83,4 +83,16 @@ describe('filesystem backend specifics', () => {
     await store.createBucket('placed');
     expect(await readdir(join(dataDir, 'objects'))).toContain('placed');
   });
+
+  it('two stores opened on one root serialise their writes to a key', async () => {
+    const root = await tempRoot();
+    const a = await createFsObjectStore({ root });
+    const b = await createFsObjectStore({ root: `${root}/./` });
+    await a.createBucket('shared');
+    await a.putBucketVersioning('shared', 'Enabled');
+    const writes = Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).putObject('shared', 'k', (async function* () { yield Buffer.from(`w${i}`); })()));
+    const ids = new Set((await Promise.all(writes)).map((r) => r.versionId));
+    expect(ids.size).toBe(10);
+    expect((await a.listObjectVersions('shared')).versions).toHaveLength(10);
+  });
 });

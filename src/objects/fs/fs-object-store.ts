@@ -21,7 +21,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { resolveRange } from '../byte-range.js';
 import {
@@ -81,6 +81,9 @@ const UPLOADS_DIR = '.uploads';
 /** Folder of the data directory that holds objects. */
 export const OBJECTS_SUBDIR = 'objects';
 
+/** In-process locks per store root (absolute path) → lock name → tail of its queue. */
+const LOCKS_BY_ROOT = new Map<string, Map<string, Promise<unknown>>>();
+
 interface BucketFile {
   readonly name: string;
   readonly createdAt: number;
@@ -116,7 +119,7 @@ class FsObjectStore implements ObjectStore {
   readonly #root: string;
   readonly #minPartSize: number;
   readonly #fsync: boolean;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks: Map<string, Promise<unknown>>;
   /** sha256(key) → key; safe to cache because a hash names one key forever. */
   readonly #keyNames = new Map<string, string>();
   #lastSeq = 0n;
@@ -124,7 +127,11 @@ class FsObjectStore implements ObjectStore {
   constructor(options: FsObjectStoreOptions) {
     const root = options.root ?? (options.dataDir === undefined ? undefined : join(options.dataDir, OBJECTS_SUBDIR));
     if (typeof root !== 'string' || root === '') throw new TypeError('createFsObjectStore needs a root or a dataDir.');
-    this.#root = root;
+    this.#root = resolve(root);
+    // Stores opened on the same root in one process share their locks.
+    let locks = LOCKS_BY_ROOT.get(this.#root);
+    if (!locks) LOCKS_BY_ROOT.set(this.#root, (locks = new Map()));
+    this.#locks = locks;
     this.#minPartSize = options.minPartSize ?? FS_OBJECT_STORE_DEFAULTS.minPartSize;
     this.#fsync = options.fsync ?? FS_OBJECT_STORE_DEFAULTS.fsync;
   }
