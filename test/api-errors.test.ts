@@ -163,6 +163,25 @@ describe('ValidationException (400): model constraints', () => {
   it('[PutSigningProfile] a certificateArn that is not an ACM ARN is a ValidationException', async () => {
     await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: 'arn:aws:iam::111122223333:server-certificate/x' } }), 'ValidationException', 400, /ACM/);
   });
+  describe('[PutSigningProfile] certificate checks (when the ACM-compatible API is wired)', () => {
+    const acm = () => (t.server as { certificates?: unknown }).certificates !== undefined;
+    it('[PutSigningProfile] a well-formed certificate ARN that does not exist is a ResourceNotFoundException', async (ctx) => {
+      if (!acm()) ctx.skip('no certificate manager: only the ARN format is checked');
+      const missing = `arn:aws:acm:${region}:${a.accountId}:certificate/00000000-0000-4000-8000-000000000000`;
+      await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: missing } }), 'ResourceNotFoundException', 404, /does not exist/);
+    });
+    it('[PutSigningProfile] another account\'s certificate is a ResourceNotFoundException', async (ctx) => {
+      if (!acm()) ctx.skip('no certificate manager: only the ARN format is checked');
+      const theirs = await certificateArn(t, b);
+      await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: theirs } }), 'ResourceNotFoundException', 404);
+    });
+    it('[PutSigningProfile] an RSA certificate for the ECDSA-only IoT platform is a ValidationException', async (ctx) => {
+      if (!acm()) ctx.skip('no certificate manager: key types are not known');
+      const rsa = await certificateArn(t, a, 'RSA_2048');
+      await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: rsa } }), 'ValidationException', 400, /cannot sign with ECDSA/);
+    });
+  });
+
   it.each([
     [{ value: 136, type: 'MONTHS' }],
     [{ value: 12, type: 'YEARS' }],
