@@ -165,6 +165,13 @@ describe('cross-account: account principal', () => {
     expect(d.revocationRecord).toMatchObject({ reason: 'compromised', revokedBy: `arn:aws:iam::${b.accountId}:root` });
   });
 
+  it('[RevokeSignature] a signer:RevokeSignature grant covers only jobs the grantee invoked: a job the owner ran itself is ResourceNotFound to B', async () => {
+    const own = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'shared')));
+    await settleIfEngine(t, a.client, own.jobId!);
+    await expectSdkError(b.client.send(new RevokeSignatureCommand({ jobId: own.jobId!, reason: 'x', jobOwner: a.accountId })), 'ResourceNotFoundException', 404);
+    expect((await a.client.send(new DescribeSigningJobCommand({ jobId: own.jobId! }))).revocationRecord).toBeUndefined();
+  });
+
   it('[RevokeSignature] the owner revokes a job another account invoked without any grant', async () => {
     const { jobId } = await b.client.send(new StartSigningJobCommand(await bJob('shared')));
     await settleIfEngine(t, a.client, jobId!);
