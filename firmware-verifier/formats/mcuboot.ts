@@ -193,11 +193,14 @@ export function createMcubootEngine(trust: TrustStore, options: McubootOptions =
     const head = sliceRange(chunk, start, 0, MCUBOOT.HEADER_SIZE);
     if (head !== undefined) {
       header.set(head.bytes, head.at);
-      hashAll(head.bytes);
       if (head.at + head.bytes.length === MCUBOOT.HEADER_SIZE) layout = parseHeader();
     }
-    if (layout === undefined) return;
-    const hashed = sliceRange(chunk, start, MCUBOOT.HEADER_SIZE, layout.hashEnd);
+    if (layout === undefined) {
+      hashAll(chunk); // still inside the header, which is always hashed
+      return;
+    }
+    // One update per chunk keeps the hash on its block-aligned fast path (no split at byte 32).
+    const hashed = sliceRange(chunk, start, 0, layout.hashEnd);
     if (hashed !== undefined) hashAll(hashed.bytes);
     const prot = sliceRange(chunk, start, layout.protStart, layout.hashEnd);
     if (prot !== undefined) protArea.set(prot.bytes, prot.at - layout.protStart);
