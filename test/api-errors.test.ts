@@ -473,6 +473,13 @@ describe('protocol errors (raw HTTP)', () => {
     const unsigned = await rawRequest(t.url, { method: 'POST', path: '/signing-platforms' });
     expectRawError(unsigned, 'UnknownOperationException', 404);
   });
+  it('a path label with malformed percent-encoding matches no operation: 404 UnknownOperationException', async () => {
+    const res = await rawRequest(t.url, { method: 'GET', path: '/signing-profiles/%E0%A4%A', credentials: creds() });
+    expectRawError(res, 'UnknownOperationException', 404);
+  });
+  it('a method the model does not bind on a known path (OPTIONS, PATCH) is 404 UnknownOperationException', async () => {
+    for (const method of ['OPTIONS', 'PATCH']) expectRawError(await rawRequest(t.url, { method, path: '/signing-profiles', credentials: creds() }), 'UnknownOperationException', 404);
+  });
   it('a body over 1 MiB is 413 RequestEntityTooLargeException', async () => {
     const big = JSON.stringify({ platformId: LAMBDA, signingParameters: { x: 'a'.repeat(1024 * 1024 + 10) } });
     const res = await rawRequest(t.url, { method: 'PUT', path: '/signing-profiles/err_big_body', body: big, credentials: creds() });
