@@ -6,8 +6,7 @@
  * checks formats, so plain names and a well-formed ARN are enough there.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -95,18 +94,23 @@ export async function jobInput(
   };
 }
 
-let ca: Promise<{ ca: TestCa; dir: string }> | undefined;
+const cas = new WeakMap<TestServer, Promise<{ ca: TestCa; dir: string }>>();
 
 /**
  * A code-signing certificate ARN of `who`: imported through the ACM-compatible API when the
  * server has one, otherwise a well-formed ARN (the server then checks the format only).
+ * The TEST ONLY CA lives in the server's data dir, so it goes away with the server.
  */
 export async function certificateArn(t: TestServer, who: TestAccount, algorithm: 'EC_prime256v1' | 'EC_secp384r1' | 'RSA_2048' = 'EC_prime256v1'): Promise<string> {
   if ((t.server as { certificates?: unknown }).certificates === undefined) return `arn:aws:acm:${t.server.config.region}:${who.accountId}:certificate/${randomUUID()}`;
-  ca ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'signer-test-ca-'));
-    return { ca: await createTestCa({ dir }), dir };
-  })();
+  let ca = cas.get(t);
+  if (!ca) {
+    ca = (async () => {
+      const dir = mkdtempSync(join(t.dataDir, 'test-ca-'));
+      return { ca: await createTestCa({ dir }), dir };
+    })();
+    cas.set(t, ca);
+  }
   const { ca: testCa, dir } = await ca;
   const issued = await issueCodeSigningCertificate({ ca: testCa, subject: `CN=api test ${randomUUID()}`, algorithm, outDir: dir });
   const acm = new ACMClient({
@@ -124,11 +128,6 @@ export async function certificateArn(t: TestServer, who: TestAccount, algorithm:
     }),
   );
   return out.CertificateArn!;
-}
-
-/** Removes the shared test CA directory (call from a global teardown if wanted). */
-export async function removeTestCa(): Promise<void> {
-  if (ca) rmSync((await ca).dir, { recursive: true, force: true });
 }
 
 /** Polls DescribeSigningJob until the job leaves InProgress (bounded by the test's timeout). */
