@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['firmware-verifier/**/*.test.ts', 'src/cli/commands/verify.test.ts'],
+    include: ['firmware-verifier/**/*.test.ts', 'src/cli/commands/verify.test.ts', 'test/verifier-crosscheck.test.ts'],
     testTimeout: 600_000,
     maxWorkers: 2,
     coverage: {
