@@ -21,6 +21,7 @@ export function webhookSignature(secret: string, body: string): string {
 /**
  * POSTs each event as JSON to a URL, signed with an HMAC header, retrying with exponential backoff
  * (`retries` more attempts after the first, delays base·2^n) on network errors and 5xx/429 answers.
+ * Events of one job arrive in the order they happened.
  */
 export class WebhookSink implements EventSink {
   private readonly inFlight = new Set<Promise<void>>();
@@ -29,8 +30,17 @@ export class WebhookSink implements EventSink {
     private readonly logger: Logger,
   ) {}
 
+  /** Last delivery per job: a job's events are delivered in order (InProgress before Succeeded), jobs in parallel. */
+  private readonly lastOfJob = new Map<string, Promise<void>>();
+
   publish(event: JobStatusEvent): void {
-    const p = this.deliver(event).finally(() => this.inFlight.delete(p));
+    const key = `${event.account}/${event.detail.job_id}`;
+    const previous = this.lastOfJob.get(key) ?? Promise.resolve();
+    const p: Promise<void> = previous.then(() => this.deliver(event)).finally(() => {
+      this.inFlight.delete(p);
+      if (this.lastOfJob.get(key) === p) this.lastOfJob.delete(key);
+    });
+    this.lastOfJob.set(key, p);
     this.inFlight.add(p);
   }
 

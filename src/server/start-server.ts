@@ -16,11 +16,10 @@ import {
   type CertificateManager,
 } from '../keys/index.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { createFsObjectStore, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
+import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
 import { listenWithFallback } from './listen.js';
-import { s3Authenticator } from './s3-authenticator.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
@@ -147,7 +146,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     async (p) => {
       const s3 = await startEmbeddedS3({
         store: objects,
-        authenticate: s3Authenticator({ region: config.region, lookup: accounts.lookup, maxSkewMs: config.maxClockSkewMs }),
+        authenticate: createSigV4Authenticator({ region: config.region, lookup: accounts.lookup, maxSkewMs: config.maxClockSkewMs }),
         host: config.host,
         port: p,
         region: config.region,

@@ -1,14 +1,15 @@
 /**
  * Test wiring of the embedded endpoint's authentication: an {@link S3Authenticator}
  * on top of the project's SigV4 verifier (`src/auth`, service `s3`), with a fixed
- * set of test-only credentials. The server entry wires the same adapter with the
- * real credential store; the error mapping below is the contract it should keep.
+ * set of test-only credentials. The server wires the same adapter with its real accounts.
  *
  * @packageDocumentation
  */
-import { AuthError, verifySigV4, type AuthErrorCode, type CredentialRecord } from '../../auth/index.js';
+import type { CredentialRecord } from '../../auth/index.js';
 import type { S3Authenticator } from '../http/auth.types.js';
-import type { ObjectsErrorCode } from '../objects-error.js';
+import { createSigV4Authenticator } from '../http/sigv4-authenticator.js';
+
+export { AUTH_ERROR_TO_S3 } from '../http/sigv4-authenticator.js';
 
 /** A credential for tests. TEST-ONLY secrets; never use outside tests. */
 export interface TestCredential {
@@ -23,16 +24,6 @@ export const TEST_CREDENTIALS = {
   bob: { accessKeyId: 'AKIATESTBOB000000002', secretAccessKey: 'test-only-bob-secret-key-00000000000000', accountId: '222222222222' },
 } as const satisfies Record<string, TestCredential>;
 
-/** How each `src/auth` failure is answered on the S3 wire. */
-export const AUTH_ERROR_TO_S3: Readonly<Record<AuthErrorCode, ObjectsErrorCode>> = {
-  MissingAuthenticationToken: 'AccessDenied',
-  IncompleteSignature: 'AuthorizationHeaderMalformed',
-  UnrecognizedClient: 'InvalidAccessKeyId',
-  InvalidSignature: 'SignatureDoesNotMatch',
-  SignatureExpired: 'RequestTimeTooSkewed',
-  WrongScope: 'AuthorizationHeaderMalformed',
-};
-
 /** Builds an authenticator that knows `credentials`, for region `region`. */
 export function createTestAuthenticator(
   credentials: readonly TestCredential[] = Object.values(TEST_CREDENTIALS),
@@ -41,21 +32,5 @@ export function createTestAuthenticator(
   const byId = new Map<string, CredentialRecord>(
     credentials.map((c) => [c.accessKeyId, { ...c, principalArn: `arn:aws:iam::${c.accountId}:root` }]),
   );
-  return async (req) => {
-    try {
-      const v = await verifySigV4(req, { services: ['s3'], region, lookup: (id) => byId.get(id), uriEscapePath: false });
-      return {
-        accountId: v.credential.accountId,
-        accessKeyId: v.credential.accessKeyId,
-        signingKey: v.signingKey,
-        scope: v.scope,
-        amzDate: v.amzDate,
-        seedSignature: v.signature,
-        payloadHash: v.payloadHash,
-      };
-    } catch (err) {
-      if (err instanceof AuthError) throw Object.assign(new Error(err.message), { s3Code: AUTH_ERROR_TO_S3[err.code] });
-      throw err;
-    }
-  };
+  return createSigV4Authenticator({ region, lookup: (id) => byId.get(id) });
 }
