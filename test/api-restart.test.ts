@@ -145,12 +145,9 @@ describe('after a restart on the same data dir', () => {
 });
 
 describe('admin account across restarts', () => {
-  // KNOWN BUG (src/accounts/accounts.ts bootstrap, not this suite's to fix): later starts take
-  // `listAccounts()[0]` — the lowest account id — as the admin, so with another account whose id
-  // sorts first the server reports that account as admin and, if `<dataDir>/credentials` was
-  // deleted, rewrites the CLI credentials with *that account's* key. `it.fails` keeps this
-  // visible; it turns red once bootstrap picks the account named 'admin' — then drop `.fails`.
-  it.fails('after a restart with a lower-id account present, the admin account and the rewritten CLI credentials are still the admin\'s', async () => {
+  // Bootstrap must pick the account it created (named admin), not whichever account id sorts first.
+
+  it('after a restart with a lower-id account present, the admin account and the rewritten CLI credentials are still the admin\'s', async () => {
     const s1 = await startTestServer();
     const adminId = s1.admin.accountId;
     const adminKey = s1.admin.accessKeyId;

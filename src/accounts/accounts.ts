@@ -97,12 +97,13 @@ export class Accounts {
       admin = await this.createAccessKey(accountId);
       created = true;
     } else if (!existsSync(join(dataDir, 'credentials'))) {
-      const first = accounts[0]!;
+      // The admin account is the one bootstrap created (named 'admin'), not whichever id sorts first.
+      const first = accounts.find((a) => a.name === 'admin') ?? accounts[0]!;
       const key = (await this.store.listAccessKeys(first.accountId)).find((k) => k.status === 'Active');
       if (key) admin = { accountId: first.accountId, accessKeyId: key.accessKeyId, secretAccessKey: this.box.open(key.secretSealed, key.accessKeyId) };
     }
     if (admin) writeCliFiles(dataDir, region, admin);
-    return { accountId: admin?.accountId ?? accounts[0]!.accountId, created };
+    return { accountId: admin?.accountId ?? (accounts.find((a) => a.name === 'admin') ?? accounts[0]!).accountId, created };
   }
 }
 
