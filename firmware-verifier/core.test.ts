@@ -97,7 +97,7 @@ describe('streaming contract', () => {
   });
 
   it('[working memory] every verifier reports a bound under 64 KiB', () => {
-    for (const format of ['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf'] as const) {
+    for (const format of ['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation'] as const) {
       expect(createVerifier(format, trust).workingMemory).toBeLessThanOrEqual(64 * 1024);
     }
   });
@@ -171,6 +171,9 @@ describe('revocation list (offline updates)', () => {
     expect(list.apply({ version: 3, keys: [fingerprint] })).toBe(true);
     expect(list.isRevoked('key', fingerprint.toUpperCase())).toBe(true);
     expect(list.version).toBe(3);
+    expect(list.apply({ version: 4, signers: ['arn:aws:signer:us-east-1:1:/signing-profiles/p/V1'] })).toBe(true);
+    expect(list.isRevoked('signer', 'arn:aws:signer:us-east-1:1:/signing-profiles/p/V1')).toBe(true);
+    expect(list.isRevoked('signer', 'arn:aws:signer:us-east-1:1:/signing-profiles/p/v1')).toBe(false);
   });
 
   it('[revocation] malformed updates throw', () => {
@@ -178,6 +181,7 @@ describe('revocation list (offline updates)', () => {
     expect(() => list.apply({ version: 0 })).toThrow(RangeError);
     expect(() => list.apply({ version: 1.5 })).toThrow(RangeError);
     expect(() => list.apply({ version: 1, keys: ['xyz'] })).toThrow(TypeError);
+    expect(() => list.apply({ version: 1, signers: [''] })).toThrow(TypeError);
   });
 });
 

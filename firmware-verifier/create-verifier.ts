@@ -2,6 +2,7 @@ import type { FormatEngine } from './format-engine.types.js';
 import { createMcubootEngine, type McubootOptions } from './formats/mcuboot.js';
 import { createEsp32Engine, type Esp32Options } from './formats/esp32-sbv2.js';
 import { createDetachedEngine, type FreeRtosOptions, type Cc3220Options } from './formats/detached-signature.js';
+import { createNotationEngine, type NotationOptions } from './formats/notation.js';
 import type { FormatId, VerifyResult } from './result.types.js';
 import { settle } from './settle.js';
 import type { TrustStore } from './trust-store.js';
@@ -13,16 +14,18 @@ export interface FormatOptions {
   readonly 'esp32-sbv2': Esp32Options;
   readonly freertos: FreeRtosOptions;
   readonly cc3220sf: Cc3220Options;
+  readonly notation: NotationOptions;
 }
 
 /** The formats, as an allow-list (also what the CLI offers). */
-export const FORMATS: readonly FormatId[] = Object.freeze(['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf']);
+export const FORMATS: readonly FormatId[] = Object.freeze(['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation']);
 
 const ENGINES: { readonly [F in FormatId]: (trust: TrustStore, options: FormatOptions[F] | undefined) => FormatEngine } = {
   mcuboot: createMcubootEngine,
   'esp32-sbv2': createEsp32Engine,
   freertos: (trust, options) => createDetachedEngine('freertos', trust, options),
   cc3220sf: (trust, options) => createDetachedEngine('cc3220sf', trust, options),
+  notation: createNotationEngine,
 };
 
 /**

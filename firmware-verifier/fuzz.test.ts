@@ -4,7 +4,8 @@
  * verdict does not depend on how the stream is chunked.
  * Runs per format: VERIFIER_FUZZ_RUNS (default 2000; CI sets 100000).
  */
-import { sign as nodeSign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { issueTestChain } from '../test/support/local-signing-key.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { p256 } from '@noble/curves/nist.js';
@@ -103,5 +104,37 @@ describe(`fuzzing (${RUNS} mutated images per format)`, () => {
     const options = { signature };
     expect(run('cc3220sf', file, 64, store, options).ok).toBe(true);
     fuzz('cc3220sf', file, (m) => m.length === file.length && equalPrefix(m, file, file.length), options, store);
+  });
+
+  it('[Notation] no exception, no false accept: accepted ⇒ artifact unchanged; envelope mutations accepted only if the signed parts are intact', () => {
+    const leaf = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
+    const chain = issueTestChain(leaf);
+    const store = createTrustStore({ roots: [chain.rootPem] });
+    const artifact = payload.subarray(0, 512);
+    const header = {
+      alg: 'ES384',
+      cty: 'application/vnd.cncf.notary.payload.v1+json',
+      'io.cncf.notary.signingScheme': 'notary.x509.signingAuthority',
+      'io.cncf.notary.authenticSigningTime': `${new Date(Date.now() + 2000).toISOString().slice(0, 19)}Z`,
+      crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.authenticSigningTime'],
+    };
+    const prot = Buffer.from(JSON.stringify(header)).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ targetArtifact: { mediaType: 'm', digest: `sha256:${createHash('sha256').update(artifact).digest('hex')}`, size: artifact.length } })).toString('base64url');
+    const signature = nodeSign('sha384', Buffer.from(`${prot}.${body}`), { key: leaf, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    const x5c = chain.chain.map((c) => Buffer.from(c).toString('base64'));
+    const envelope = new TextEncoder().encode(JSON.stringify({ payload: body, protected: prot, header: { x5c }, signature }));
+    expect(run('notation', artifact, 64, store, { envelope }).ok).toBe(true);
+    fuzz('notation', artifact, (m) => m.length === artifact.length && equalPrefix(m, artifact, artifact.length), { envelope }, store);
+    fc.assert(
+      fc.property(fc.array(mutation(envelope.length), { minLength: 1, maxLength: 3 }), (mutations) => {
+        const mutated = apply(envelope, mutations);
+        const result = run('notation', artifact, 4096, store, { envelope: mutated });
+        if (result.ok) {
+          const parsed = JSON.parse(new TextDecoder().decode(mutated));
+          expect([parsed.payload, parsed.protected, parsed.signature, parsed.header.x5c[0]]).toEqual([body, prot, signature, x5c[0]]);
+        }
+      }),
+      { numRuns: Math.max(1, Math.floor(RUNS / 4)), seed: Number(process.env.VERIFIER_FUZZ_SEED ?? 20261124) },
+    );
   });
 });

@@ -1,14 +1,14 @@
 import type { ReasonCode } from './reason-codes.js';
 
 /** Image formats this verifier understands. */
-export type FormatId = 'mcuboot' | 'esp32-sbv2' | 'freertos' | 'cc3220sf';
+export type FormatId = 'mcuboot' | 'esp32-sbv2' | 'freertos' | 'cc3220sf' | 'notation';
 
 /** What a successful verification established about the image. */
 export interface VerifyInfo {
   readonly format: FormatId;
   /** Total bytes fed to the verifier. */
   readonly size: number;
-  /** Hex digest the signature covers (MCUboot hash TLV, ESP32 image digest, FreeRTOS file hash). */
+  /** Hex digest the signature covers (MCUboot hash TLV, ESP32 image digest, FreeRTOS file hash, Notation artifact digest). */
   readonly digest: string;
   /** Hex SHA-256 of the SubjectPublicKeyInfo (DER) of the key that verified the signature. */
   readonly keyId: string;

@@ -1,10 +1,14 @@
+/** What a revocation entry names: a key or certificate (hex SHA-256 fingerprint), or a signer ARN. */
+export type RevocationKind = 'key' | 'certificate' | 'signer';
+
 /**
  * Revocation state held by the device. Entries are hex SHA-256 fingerprints of a public key's
- * SubjectPublicKeyInfo (`key`) or of a certificate's DER (`certificate`).
+ * SubjectPublicKeyInfo (`key`) or of a certificate's DER (`certificate`), or signer identities
+ * (`signer`: AWS Signer signing profile version ARNs and signing job ARNs, matched exactly).
  */
 export interface RevocationList {
-  /** True when the key or certificate with this fingerprint must no longer be trusted. */
-  isRevoked(kind: 'key' | 'certificate', fingerprint: string): boolean;
+  /** True when the key, certificate or signer with this id must no longer be trusted. */
+  isRevoked(kind: RevocationKind, id: string): boolean;
 }
 
 /** An offline revocation update, e.g. shipped inside an OTA job or on a service cable. */
@@ -13,6 +17,8 @@ export interface RevocationUpdate {
   readonly version: number;
   readonly keys?: readonly string[];
   readonly certificates?: readonly string[];
+  /** Signing profile version ARNs or signing job ARNs (RevokeSigningProfile / RevokeSignature). */
+  readonly signers?: readonly string[];
 }
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
@@ -25,6 +31,7 @@ export class InMemoryRevocationList implements RevocationList {
   #version = 0;
   readonly #keys = new Set<string>();
   readonly #certificates = new Set<string>();
+  readonly #signers = new Set<string>();
 
   /** The version of the newest update applied (0 = none). */
   get version(): number {
@@ -32,8 +39,9 @@ export class InMemoryRevocationList implements RevocationList {
   }
 
   /** @inheritdoc */
-  isRevoked(kind: 'key' | 'certificate', fingerprint: string): boolean {
-    return (kind === 'key' ? this.#keys : this.#certificates).has(fingerprint.toLowerCase());
+  isRevoked(kind: RevocationKind, id: string): boolean {
+    if (kind === 'signer') return this.#signers.has(id);
+    return (kind === 'key' ? this.#keys : this.#certificates).has(id.toLowerCase());
   }
 
   /**
@@ -44,11 +52,14 @@ export class InMemoryRevocationList implements RevocationList {
     if (!Number.isSafeInteger(update.version) || update.version < 1) throw new RangeError('version must be a positive integer');
     const keys = (update.keys ?? []).map((k) => k.toLowerCase());
     const certificates = (update.certificates ?? []).map((c) => c.toLowerCase());
+    const signers = update.signers ?? [];
     if (![...keys, ...certificates].every((f) => FINGERPRINT.test(f))) throw new TypeError('fingerprints must be 64 hex digits');
+    if (!signers.every((s) => typeof s === 'string' && s.length > 0)) throw new TypeError('signer ids must be non-empty strings');
     if (update.version <= this.#version) return false;
     this.#version = update.version;
     for (const k of keys) this.#keys.add(k);
     for (const c of certificates) this.#certificates.add(c);
+    for (const s of signers) this.#signers.add(s);
     return true;
   }
 }

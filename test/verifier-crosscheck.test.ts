@@ -3,7 +3,7 @@
  * the way the device would: a signature the server produces must be accepted, and the same image
  * with one bit changed must not. Keys are generated per run (TEST ONLY).
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import mcuboot from '../platforms/MCUboot/index.js';
 import mcubootDescriptor from '../platforms/MCUboot/descriptor.json' with { type: 'json' };
@@ -13,6 +13,8 @@ import freertos from '../platforms/AmazonFreeRTOS-Default/index.js';
 import freertosDescriptor from '../platforms/AmazonFreeRTOS-Default/descriptor.json' with { type: 'json' };
 import cc3220 from '../platforms/AmazonFreeRTOS-TI-CC3220SF/index.js';
 import cc3220Descriptor from '../platforms/AmazonFreeRTOS-TI-CC3220SF/descriptor.json' with { type: 'json' };
+import notation from '../platforms/Notation-OCI-SHA384-ECDSA/index.js';
+import notationDescriptor from '../platforms/Notation-OCI-SHA384-ECDSA/descriptor.json' with { type: 'json' };
 import type { HashAlgorithm, KeyType, PlatformDescriptorFile } from '../platforms/platform.types.js';
 import { createTrustStore, verify, type FormatId, type FormatOptions, type TrustStore, type VerifyResult } from '../firmware-verifier/index.js';
 import { generateTestKey, issueTestChain, localSigningKey } from './support/local-signing-key.js';
@@ -104,6 +106,29 @@ describe('cross-check: FreeRTOS OTA platforms sign, firmware-verifier (freertos 
     expect(verify(flipped(firmware, 5), 'cc3220sf', trust, { signature: rawSignature, signerCertificate: chain.leafPem })).toMatchObject({
       ok: false,
       reason: 'SignatureInvalid',
+    });
+  });
+});
+
+describe('cross-check: platforms/Notation-OCI-SHA384-ECDSA SignPayload, firmware-verifier (notation) verifies', () => {
+  it('[trust-store-trust-policy Signature Verification] the envelope verifies for its artifact, pinned to its profile version; another artifact is HashMismatch', async () => {
+    const privateKey = generateTestKey('EC_secp384r1');
+    const chain = issueTestChain(privateKey, '/CN=notation signer');
+    const base = signRequest(notationDescriptor as PlatformDescriptorFile, new Uint8Array(0), localSigningKey(privateKey, chain.chain)).job;
+    // The test chain was issued just now; sign "now" so the signing time falls inside its validity.
+    const job = { ...base, createdAt: new Date(Date.now() + 2000) };
+    const manifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers: [{ digest: 'sha256:00' }] }));
+    const payload = new TextEncoder().encode(
+      JSON.stringify({ targetArtifact: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${createHash('sha256').update(manifest).digest('hex')}`, size: manifest.length } }),
+    );
+    const { signature: envelope } = await notation.signPayload!({ payload, payloadFormat: 'application/vnd.cncf.notary.payload.v1+json', key: localSigningKey(privateKey, chain.chain), job });
+    const trust = createTrustStore({ roots: [chain.rootPem] });
+    expect(verify(manifest, 'notation', trust, { envelope, allowedProfileVersionArns: [job.profileVersionArn] })).toMatchObject({ ok: true });
+    const other = Uint8Array.from(manifest).reverse();
+    expect(verify(other, 'notation', trust, { envelope })).toMatchObject({ ok: false, reason: 'HashMismatch' });
+    expect(verify(manifest, 'notation', trust, { envelope, allowedProfileVersionArns: ['arn:aws:signer:us-east-1:123456789012:/signing-profiles/x/y'] })).toMatchObject({
+      ok: false,
+      reason: 'UntrustedSigner',
     });
   });
 });

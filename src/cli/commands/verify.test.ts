@@ -76,6 +76,38 @@ describe('signer verify', () => {
     expect(cc.out).toMatch(/^OK cc3220sf .* certificate=/);
   });
 
+  it('[Notation] verifies an artifact against its JWS envelope and the trusted root', async () => {
+    const { generateKeyPairSync, createHash, sign } = await import('node:crypto');
+    const { issueTestChain } = await import('../../../test/support/local-signing-key.js');
+    const leaf = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
+    const chain = issueTestChain(leaf);
+    const artifact = new TextEncoder().encode('{"schemaVersion":2}');
+    const header = {
+      alg: 'ES384',
+      cty: 'application/vnd.cncf.notary.payload.v1+json',
+      'io.cncf.notary.signingScheme': 'notary.x509.signingAuthority',
+      'io.cncf.notary.authenticSigningTime': `${new Date(Date.now() + 2000).toISOString().slice(0, 19)}Z`,
+      'com.amazonaws.signer.signingProfileVersion': 'arn:p',
+      crit: ['io.cncf.notary.signingScheme', 'io.cncf.notary.authenticSigningTime'],
+    };
+    const prot = Buffer.from(JSON.stringify(header)).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ targetArtifact: { mediaType: 'm', digest: `sha256:${createHash('sha256').update(artifact).digest('hex')}`, size: artifact.length } })).toString('base64url');
+    const signature = sign('sha384', Buffer.from(`${prot}.${payload}`), { key: leaf, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    const files = new Map<string, Uint8Array>([
+      ['artifact.json', artifact],
+      ['sig.jws', new TextEncoder().encode(JSON.stringify({ payload, protected: prot, header: { x5c: chain.chain.map((c) => Buffer.from(c).toString('base64')) }, signature }))],
+      ['root.pem', new TextEncoder().encode(chain.rootPem)],
+    ]);
+    const run = async (...argv: string[]) => {
+      let out = '';
+      const code = await runVerify(argv, { stdout: (s) => (out += s), stderr: () => undefined, readFile: async (p) => files.get(p) ?? new Uint8Array(await readFile(p)) });
+      return { code, out };
+    };
+    expect(await run('--format', 'notation', '--root', 'root.pem', '--envelope', 'sig.jws', '--allowed-profile-version-arn', 'arn:p', '--at', '2030-01-01', '--max-size', '1000', 'artifact.json')).toMatchObject({ code: 0 });
+    expect((await run('--format', 'notation', '--root', 'root.pem', '--envelope', 'sig.jws', '--allowed-profile-version-arn', 'arn:q', 'artifact.json')).out).toMatch(/^FAIL UntrustedSigner/);
+    expect((await run('--format', 'notation', '--root', 'root.pem', 'artifact.json')).out).toMatch(/^FAIL MissingSignature/);
+  });
+
   it('[usage] bad or missing arguments exit 2 with the usage text; --help exits 0', async () => {
     expect((await cli('--help')).code).toBe(0);
     for (const argv of [

@@ -26,7 +26,7 @@ export interface VerifyIo {
   readFile: (p: string) => Promise<Uint8Array>;
 }
 
-const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220sf [options] IMAGE
+const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220sf|notation [options] IMAGE
   --key PEM              trusted public key (public/private key or certificate PEM); repeatable
   --cert PEM             provisioned signer certificate (freertos, cc3220sf); repeatable
   --root PEM             trusted root certificate; repeatable
@@ -44,7 +44,9 @@ const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220s
   --efuse-digest HEX     esp32-sbv2: eFuse key digest; repeatable (default: digests of --key)
   --revoked-slot N       esp32-sbv2: revoked key slot 0..2; repeatable
   --secure-version N     esp32-sbv2: eFuse SECURE_VERSION (app anti-rollback)
-  --max-size N           largest image accepted (esp32-sbv2, freertos, cc3220sf)
+  --envelope FILE        notation: the JWS signature envelope of IMAGE (the signed artifact)
+  --allowed-profile-version-arn ARN  notation: trusted signer identity; repeatable
+  --max-size N           largest image accepted (esp32-sbv2, freertos, cc3220sf, notation)
   --json                 print the result as JSON
 `;
 
@@ -70,6 +72,8 @@ const OPTIONS = {
   'revoked-slot': { type: 'string', multiple: true },
   'secure-version': { type: 'string' },
   'max-size': { type: 'string' },
+  envelope: { type: 'string' },
+  'allowed-profile-version-arn': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -150,6 +154,16 @@ async function buildOptions(io: VerifyIo, format: FormatId, values: Values): Pro
     const secureVersion = integer('secure-version', values['secure-version']);
     return { ...limit, ...(secureVersion === undefined ? {} : { rollback: { counter: new InMemoryRollbackCounter({ 'esp32:app': secureVersion }) } }) };
   }
+  const at = date(values.at);
+  if (format === 'notation') {
+    const arns = values['allowed-profile-version-arn'];
+    return {
+      ...limit,
+      ...(values.envelope === undefined ? {} : { envelope: await io.readFile(values.envelope) }),
+      ...(at === undefined ? {} : { at }),
+      ...(arns === undefined ? {} : { allowedProfileVersionArns: arns }),
+    };
+  }
   let signature: Uint8Array | undefined;
   if (values.signature !== undefined) signature = await io.readFile(values.signature);
   if (values['signature-base64'] !== undefined) {
@@ -157,7 +171,6 @@ async function buildOptions(io: VerifyIo, format: FormatId, values: Values): Pro
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new UsageError('--signature-base64 must be base64');
     signature = new Uint8Array(Buffer.from(b64, 'base64'));
   }
-  const at = date(values.at);
   const signerCertificate = values['signer-cert'] === undefined ? undefined : await text(io, values['signer-cert']);
   const common = {
     ...limit,
