@@ -15,6 +15,7 @@ import {
   createVerifier,
   InMemoryRevocationList,
   InMemoryRollbackCounter,
+  rollbackCounterContract,
   verify,
   type RevocationList,
   type RollbackCounter,
@@ -184,6 +185,8 @@ describe('revocation list (offline updates)', () => {
     expect(() => list.apply({ version: 1, signers: [''] })).toThrow(TypeError);
   });
 });
+
+rollbackCounterContract('InMemoryRollbackCounter', () => new InMemoryRollbackCounter(), { describe, it, expect });
 
 describe('rollback counter', () => {
   it('[MCUboot boot_update_security_counter] counters only go up, per domain', () => {

@@ -12,6 +12,7 @@ export { REASON_CODES, type ReasonCode } from './reason-codes.js';
 export { createTrustStore, ESP32_KEY_SLOTS, type TrustStore, type TrustStoreInput } from './trust-store.js';
 export { InMemoryRevocationList, type RevocationKind, type RevocationList, type RevocationUpdate } from './revocation-list.js';
 export { InMemoryRollbackCounter, type RollbackCounter } from './rollback-counter.js';
+export { rollbackCounterContract, type ContractRunner } from './rollback-counter.contract.js';
 export { DEFAULT_MAX_IMAGE_SIZE, MAX_DETACHED_SIGNATURE } from './limits.js';
 export { MCUBOOT_DEFAULT_COUNTER_DOMAIN, MCUBOOT_MAX_TLV_AREA } from './formats/mcuboot-constants.js';
 export type { ImageVersion, McubootHash, McubootOptions } from './formats/mcuboot.js';
