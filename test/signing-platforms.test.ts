@@ -379,6 +379,65 @@ describe('[StartSigningJob] AWSLambda-SHA384-ECDSA with the server key, checked 
     expect(ok).toMatchObject({ ok: true, expired: false, claims: { signingJobArn: `arn:aws:signer:us-east-1:${t.admin.accountId}:/signing-jobs/${job.jobId}` } });
   });
 
+  /** Packages made by other tools: Info-ZIP writing to a pipe (data descriptors), Python zipfile (UTF-8 names, a comment, a directory entry) and Python streaming (data descriptors, no seek). */
+  const foreignPackages: [string, () => Buffer][] = [
+    [
+      'Info-ZIP zip writing to a pipe (data descriptors)',
+      () =>
+        inTemp({ 'index.js': 'exports.handler = async () => 1;\n', 'blob.bin': randomBytes(40_000) }, (p) =>
+          execFileSync('sh', ['-c', 'zip -q - index.js blob.bin | cat'], { cwd: p('.') }),
+        ),
+    ],
+    [
+      'Python zipfile: UTF-8 names, a directory entry, an archive comment',
+      () =>
+        execFileSync('python3', ['-c', [
+          'import io, sys, zipfile',
+          'b = io.BytesIO()',
+          'with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:',
+          '    z.writestr("dir/", "")',
+          '    z.writestr("ünïcode/файл.js", "module.exports = 1;\\n")',
+          '    z.writestr("index.js", "exports.handler = async () => 2;\\n")',
+          '    z.comment = b"built by python"',
+          'sys.stdout.buffer.write(b.getvalue())',
+        ].join('\n')]),
+    ],
+    [
+      'Python zipfile streaming to an unseekable writer (data descriptors)',
+      () =>
+        execFileSync('python3', ['-c', [
+          'import sys, zipfile',
+          'class W:',
+          '    def __init__(s): s.parts = []',
+          '    def write(s, b): s.parts.append(bytes(b)); return len(b)',
+          '    def tell(s): raise OSError',
+          '    def flush(s): pass',
+          'w = W()',
+          'with zipfile.ZipFile(w, "w", zipfile.ZIP_DEFLATED) as z:',
+          '    with z.open("index.js", "w") as f: f.write(b"exports.handler = async () => 3;\\n" * 10)',
+          'sys.stdout.buffer.write(b"".join(w.parts))',
+        ].join('\n')]),
+    ],
+  ];
+  for (const [what, make] of foreignPackages) {
+    it(`a package made by ${what} signs and verifies with openssl cms`, async () => {
+      const pkg = make();
+      const { job, out } = await runJob({ platformId: 'AWSLambda-SHA384-ECDSA', body: pkg });
+      expect(job.status, job.statusReason).toBe('Succeeded');
+      const rootPem = await t.server.certificates.getInternalCaCertificate({ accountId: t.admin.accountId, region: 'us-east-1' });
+      inTemp({ 'out.zip': out!, 'root.pem': rootPem }, (p) => {
+        expect(execFileSync('unzip', ['-t', p('out.zip')]).toString()).toContain('No errors detected');
+        writeFileSync(p('sig.pem'), execFileSync('unzip', ['-p', p('out.zip'), SIGNATURE_ENTRY]));
+        lambdaContentByPython(p('out.zip'), p('content.bin'));
+        const v = openssl(['cms', '-verify', '-binary', '-inform', 'PEM', '-in', p('sig.pem'), '-content', p('content.bin'), '-CAfile', p('root.pem'), '-purpose', 'any', '-out', p('verified.bin')]);
+        expect(v.out).toContain('Verification successful');
+      });
+      // original entries byte for byte (only the central directory is rewritten)
+      const cdOffset = pkg.readUInt32LE(pkg.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) + 16);
+      expect(out!.subarray(0, cdOffset).equals(pkg.subarray(0, cdOffset))).toBe(true);
+    });
+  }
+
   const failing: [string, () => Uint8Array | Promise<Uint8Array>, RegExp][] = [
     ['an empty zip (no entries)', () => zipSync({}), /^zip file is empty/],
     ['a file that is not a zip', () => randomBytes(5000), /^malformed zip file: /],
@@ -462,6 +521,21 @@ describe('[StartSigningJob] [PutSigningProfile] refusals and failed jobs', () =>
       );
       expect(e.name).toBe('ValidationException');
       expect(e.message).toMatch(/must have versioning enabled/);
+    });
+  }
+
+  const refusedWhenSigning: [string, () => Promise<JobSpec>, RegExp][] = [
+    ['an empty source (IoT DM)', async () => ({ platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', certificateArn: (await cert('EC_prime256v1')).arn, body: new Uint8Array(0) }), /^source object is empty: there is nothing to sign$/],
+    ['MCUboot with a P-384 key but the default SHA256', async () => ({ platformId: 'MCUboot', certificateArn: (await cert('EC_secp384r1')).arn, body: firmware(1000) }), /^MCUboot images signed with a EC_secp384r1 key use SHA384, not SHA256 \(set the hash algorithm override\)$/],
+    ['MCUboot padHeader=false over a source that does not start with zeros', async () => ({ platformId: 'MCUboot', certificateArn: (await cert('EC_prime256v1')).arn, body: Buffer.alloc(1000, 1), signingParameters: { padHeader: 'false' } }), /^padHeader is false but the first 512 bytes of the source are not all zero$/],
+    ['ESP32 with a P-256 key and SHA384', async () => ({ platformId: 'ESP32-SecureBootV2', certificateArn: (await cert('EC_prime256v1')).arn, body: firmware(1000), overrides: { encryptionAlgorithm: 'ECDSA', hashAlgorithm: 'SHA384' } }), /^Secure Boot V2 signatures with a EC_prime256v1 key use SHA256, not SHA384/],
+  ];
+  for (const [what, spec, reason] of refusedWhenSigning) {
+    it(`${what} → Failed with the platform's reason, no object`, async () => {
+      const { job, prefix } = await runJob(await spec());
+      expect(job.status).toBe('Failed');
+      expect(job.statusReason).toMatch(reason);
+      expect((await s3.send(new ListObjectsV2Command({ Bucket: 'dst', Prefix: prefix }))).KeyCount ?? 0).toBe(0);
     });
   }
 
