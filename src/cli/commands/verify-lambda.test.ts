@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeSigningJobCommand, PutSigningProfileCommand, RevokeSignatureCommand, StartSigningJobCommand } from '@aws-sdk/client-signer';
+import { DescribeSigningJobCommand, PutSigningProfileCommand, RevokeSignatureCommand, RevokeSigningProfileCommand, StartSigningJobCommand } from '@aws-sdk/client-signer';
 import { strToU8, zipSync } from 'fflate';
 import { createTestCa } from '../../keys/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
@@ -45,6 +45,7 @@ beforeAll(async () => {
   writeFileSync(f('unsigned.zip'), pkg);
   await signPackage('good', pkg);
   await signPackage('revoked', pkg);
+  await signPackage('revokedprofile', pkg);
   writeFileSync(f('root.pem'), await t.server.certificates.getInternalCaCertificate({ accountId: t.admin.accountId, region: 'us-east-1' }));
   writeFileSync(f('foreign.pem'), (await createTestCa({ dir: f('foreign-ca') })).certificatePem);
   // one byte of the stored index.js changed
@@ -53,6 +54,14 @@ beforeAll(async () => {
   tampered[at] = 'j'.charCodeAt(0);
   writeFileSync(f('tampered.zip'), tampered);
   await t.admin.client.send(new RevokeSignatureCommand({ jobId: jobs.revoked!.jobId, reason: 'key compromise drill' }));
+  await t.admin.client.send(
+    new RevokeSigningProfileCommand({
+      profileName: 'vl_revokedprofile',
+      profileVersion: jobs.revokedprofile!.profileVersionArn.split('/').at(-1)!,
+      reason: 'profile retired',
+      effectiveTime: new Date(Date.now() - 3_600_000),
+    }),
+  );
 });
 afterAll(async () => {
   await t?.stop();
@@ -102,6 +111,12 @@ describe('[signer verify-lambda] Lambda code-signing checks: integrity, expiry, 
     expect((await run(...args, '--mode', 'Enforce')).code).toBe(1);
     // the other package of the same server is not affected
     expect((await run(f('good.signed.zip'), '--data-dir', t.dataDir)).out).toMatch(/^revocation: OK/m);
+  });
+
+  it('a revoked profile version (effective before the signing time) is reported too', async () => {
+    const r = await run(f('revokedprofile.signed.zip'), '--data-dir', t.dataDir, '--mode', 'Enforce');
+    expect(r.out).toContain(`revocation: FAIL — revoked: ${jobs.revokedprofile!.profileVersionArn}`);
+    expect(r.code).toBe(1);
   });
 
   it('revocation asked with --endpoint and credentials from the environment', async () => {
