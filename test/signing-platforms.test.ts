@@ -539,9 +539,8 @@ describe('[StartSigningJob] [PutSigningProfile] refusals and failed jobs', () =>
     });
   }
 
-  // Known gap (src/server, the lead's): PutSigningProfile checks only the key family (EC_* for ECDSA), not the
-  // platform's extras.keyTypes, so a P-384 certificate on IoT DM (P-256 only) is accepted and every job Fails.
-  it.fails('a P-384 certificate on AWSIoTDeviceManagement-SHA256-ECDSA (P-256 only) → ValidationException at PutSigningProfile', async () => {
+  // PutSigningProfile checks the platform's exact key types (extras.keyTypes), not only the key family.
+  it('a P-384 certificate on AWSIoTDeviceManagement-SHA256-ECDSA (P-256 only) → ValidationException at PutSigningProfile', async () => {
     const { arn } = await cert('EC_secp384r1');
     const e = await errorOf(profile({ platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', certificateArn: arn }));
     expect(e.name).toBe('ValidationException');
@@ -551,7 +550,7 @@ describe('[StartSigningJob] [PutSigningProfile] refusals and failed jobs', () =>
     const { arn } = await cert('RSA_2048');
     const e = await errorOf(profile({ platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', certificateArn: arn }));
     expect(e.name).toBe('ValidationException');
-    expect(e.message).toMatch(/RSA_2048 key, which cannot sign with ECDSA/);
+    expect(e.message).toMatch(/has a RSA_2048 key, which cannot sign with ECDSA on this platform \(it takes EC_prime256v1\)/);
   });
 
   it('a certificate that expires after the profile was made → the job Fails, saying the certificate expired; no object', async () => {

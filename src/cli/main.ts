@@ -26,6 +26,8 @@ Usage:
   signer sign --profile NAME firmware.bin [-o firmware.signed] [--profile-owner ACCOUNT]
       Upload, sign with a signing job, wait (progress on stderr), download.
   signer verify --format FORMAT --key pub.pem image.bin     verify an image the way a device would
+  signer verify-lambda signed.zip --trusted-root ca.pem [--allowed-profile-version-arn ARN]... [--mode Warn|Enforce]
+      check a signed Lambda deployment package as Lambda would (integrity, expiry, signer, revocation)
   signer audit [--event-name N] [--account-id A] [--since ISO] [--limit N]
   signer --help
 
@@ -108,6 +110,15 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await store.close();
     }
+  }
+  if (cmd === 'verify-lambda') {
+    const { runVerifyLambda } = await import('./commands/verify-lambda.js');
+    const { readFile } = await import('node:fs/promises');
+    return runVerifyLambda(argv.slice(1), {
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(s),
+      readFile: async (p) => new Uint8Array(await readFile(p)),
+    });
   }
   if (cmd === 'accounts' && sub === 'create') {
     const { values } = parseArgs({ args: rest, options: { ...COMMON, name: { type: 'string' }, 'account-id': { type: 'string' }, 'write-profile': { type: 'string' } } });

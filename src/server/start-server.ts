@@ -69,7 +69,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     backend: hsm ?? fileBackend,
     otherBackends: hsm ? [fileBackend] : [],
   });
-  const checkCertificate: CertificateCheck = async (arn, accountId, encryptionAlgorithm) => {
+  const checkCertificate: CertificateCheck = async (arn, accountId, fit) => {
     let keyType: string;
     try {
       keyType = (await certificates.getCertificate(arn, { accountId, region: config.region })).facts.keyType;
@@ -77,9 +77,11 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       if (isKeysError(e, 'NOT_FOUND') || isKeysError(e, 'INVALID_ARN')) throw new SignerError('ResourceNotFoundException', `Certificate ${arn} does not exist.`);
       throw e;
     }
-    const fits = KEY_TYPES_FOR[encryptionAlgorithm];
-    if (fits && !fits.test(keyType)) {
-      throw new SignerError('ValidationException', `Certificate ${arn} has a ${keyType} key, which cannot sign with ${encryptionAlgorithm}.`);
+    // The platform's exact key types when it lists them (P-256 only for IoT DM), else the algorithm's family.
+    const fits = fit.allowedKeyTypes ? fit.allowedKeyTypes.includes(keyType) : (KEY_TYPES_FOR[fit.encryptionAlgorithm]?.test(keyType) ?? true);
+    if (!fits) {
+      const want = fit.allowedKeyTypes ? ` (it takes ${fit.allowedKeyTypes.join(', ')})` : '';
+      throw new SignerError('ValidationException', `Certificate ${arn} has a ${keyType} key, which cannot sign with ${fit.encryptionAlgorithm} on this platform${want}.`);
     }
   };
 

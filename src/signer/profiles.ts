@@ -26,7 +26,11 @@ const PROFILE_NAME = /^[a-zA-Z0-9_]{2,64}$/;
  * Checks that a certificate ARN belongs to the caller and that its key fits the profile's
  * encryption algorithm (the keys module answers; absent = format check only). Throws SignerError.
  */
-export type CertificateCheck = (certificateArn: string, accountId: string, encryptionAlgorithm: string) => Promise<void>;
+export type CertificateCheck = (
+  certificateArn: string,
+  accountId: string,
+  fit: { encryptionAlgorithm: string; allowedKeyTypes: readonly string[] | undefined },
+) => Promise<void>;
 
 function checkOverrides(platform: RegisteredPlatform, overrides: SigningOverrides | undefined): void {
   if (!overrides) return;
@@ -104,11 +108,12 @@ export class Profiles {
       if (!ACM_ARN.test(input.signingMaterial.certificateArn)) {
         throw new SignerError('ValidationException', 'signingMaterial.certificateArn must be an ACM certificate ARN.');
       }
-      await this.checkCertificate?.(
-        input.signingMaterial.certificateArn,
-        caller.accountId,
-        input.overrides?.signingConfiguration?.encryptionAlgorithm ?? platform.descriptor.signingConfiguration.encryptionAlgorithmOptions.defaultValue,
-      );
+      const encryptionAlgorithm =
+        input.overrides?.signingConfiguration?.encryptionAlgorithm ?? platform.descriptor.signingConfiguration.encryptionAlgorithmOptions.defaultValue;
+      await this.checkCertificate?.(input.signingMaterial.certificateArn, caller.accountId, {
+        encryptionAlgorithm,
+        allowedKeyTypes: platform.extras.keyTypes?.[encryptionAlgorithm],
+      });
     }
     checkOverrides(platform, input.overrides);
     checkSigningParameters(platform, input.signingParameters);
