@@ -15,7 +15,6 @@
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
@@ -24,14 +23,12 @@ import {
   DescribeSigningJobCommand,
   GetSigningProfileCommand,
   PutSigningProfileCommand,
-  SignerClient,
   SignPayloadCommand,
   StartSigningJobCommand,
 } from '@aws-sdk/client-signer';
-import type { HttpRequest } from '@smithy/protocol-http';
 import { createTestCa, issueCodeSigningCertificate } from '../src/keys/index.js';
 import { startTestServer } from '../test/support/server.js';
-import { rate, report } from './measure.js';
+import { captureSignedRequest, rate, replayer, report } from './measure.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -68,40 +65,9 @@ try {
   const signPayload = new SignPayloadCommand({ profileName: 'bench_notation', payload, payloadFormat: NOTARY_FORMAT });
   await c.send(signPayload); // issues the profile version's server key
 
-  /** The SDK's signed request as it would go on the wire (valid for the 15-minute skew window). */
-  const capture = async (command: SignPayloadCommand | GetSigningProfileCommand) => {
-    let captured: HttpRequest | undefined;
-    const client = new SignerClient({
-      endpoint: t.url,
-      region: 'us-east-1',
-      credentials,
-      requestHandler: {
-        handle: async (req: HttpRequest) => {
-          captured = req;
-          throw new Error('captured');
-        },
-      },
-    });
-    await client.send(command as never).catch(() => undefined);
-    if (!captured) throw new Error('no request captured');
-    const query = Object.entries(captured.query ?? {})
-      .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encodeURIComponent(k)}=${encodeURIComponent(String(x))}`))
-      .join('&');
-    const raw = captured.body as string | Uint8Array | undefined;
-    const body = raw === undefined ? undefined : typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    return { method: captured.method, path: captured.path + (query ? `?${query}` : ''), headers: captured.headers, body };
-  };
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const base = new URL(t.url);
-  const send = (r: { method: string; path: string; headers: Record<string, string>; body?: Buffer | undefined }) => () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request({ host: base.hostname, port: base.port, agent, method: r.method, path: r.path, headers: r.headers }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${r.path}: HTTP ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(r.body);
-    });
+  const capture = (command: SignPayloadCommand | GetSigningProfileCommand) => captureSignedRequest(t.url, credentials, command);
+  const replay = replayer(t.url, CONCURRENCY);
+  const send = replay.send;
   const opts = { seconds: SECONDS, concurrency: CONCURRENCY, warmupSeconds: 1 };
   const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
   const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
@@ -111,7 +77,7 @@ try {
   const getRate = await rate(send(await capture(new GetSigningProfileCommand({ profileName: 'bench_notation' }))), opts);
   const payloadRate = await rate(send(await capture(signPayload)), opts);
   const sdkPayloadRate = await rate(() => c.send(signPayload), opts);
-  agent.destroy();
+  replay.close();
   report('bench/signing raw node:crypto ECDSA P-256 sign (one thread)', { perSec: Math.round(rawP256) });
   report('bench/signing raw node:crypto ECDSA P-384 sign (one thread, the Notation key type)', { perSec: Math.round(rawP384) });
   report('bench/signing GetSigningProfile (SigV4, SDK-signed, replayed)', { perSec: Math.round(getRate) });
