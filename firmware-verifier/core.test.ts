@@ -98,7 +98,7 @@ describe('streaming contract', () => {
   });
 
   it('[working memory] every verifier reports a bound under 64 KiB', () => {
-    for (const format of ['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation'] as const) {
+    for (const format of ['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation', 'lambda-zip'] as const) {
       expect(createVerifier(format, trust).workingMemory).toBeLessThanOrEqual(64 * 1024);
     }
   });

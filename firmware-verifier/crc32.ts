@@ -11,7 +11,12 @@ const TABLE = (() => {
 
 /** CRC-32 of `bytes`, as an unsigned 32-bit number. */
 export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
+  return crc32Update(0, bytes);
+}
+
+/** Continues a CRC-32: `crc32Update(crc32(a), b) === crc32(a ‖ b)`; start from 0. */
+export function crc32Update(crc: number, bytes: Uint8Array): number {
+  let c = (crc ^ 0xffffffff) >>> 0;
   for (const b of bytes) c = (TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

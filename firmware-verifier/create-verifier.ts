@@ -3,6 +3,7 @@ import { createMcubootEngine, type McubootOptions } from './formats/mcuboot.js';
 import { createEsp32Engine, type Esp32Options } from './formats/esp32-sbv2.js';
 import { createDetachedEngine, type FreeRtosOptions, type Cc3220Options } from './formats/detached-signature.js';
 import { createNotationEngine, type NotationOptions } from './formats/notation.js';
+import { createLambdaZipEngine, type LambdaZipOptions } from './formats/lambda-zip.js';
 import type { FormatId, VerifyResult } from './result.types.js';
 import { settle } from './settle.js';
 import type { TrustStore } from './trust-store.js';
@@ -15,10 +16,11 @@ export interface FormatOptions {
   readonly freertos: FreeRtosOptions;
   readonly cc3220sf: Cc3220Options;
   readonly notation: NotationOptions;
+  readonly 'lambda-zip': LambdaZipOptions;
 }
 
 /** The formats, as an allow-list (also what the CLI offers). */
-export const FORMATS: readonly FormatId[] = Object.freeze(['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation']);
+export const FORMATS: readonly FormatId[] = Object.freeze(['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation', 'lambda-zip']);
 
 const ENGINES: { readonly [F in FormatId]: (trust: TrustStore, options: FormatOptions[F] | undefined) => FormatEngine } = {
   mcuboot: createMcubootEngine,
@@ -26,6 +28,7 @@ const ENGINES: { readonly [F in FormatId]: (trust: TrustStore, options: FormatOp
   freertos: (trust, options) => createDetachedEngine('freertos', trust, options),
   cc3220sf: (trust, options) => createDetachedEngine('cc3220sf', trust, options),
   notation: createNotationEngine,
+  'lambda-zip': createLambdaZipEngine,
 };
 
 /**

@@ -1,8 +1,8 @@
 /**
  * firmware-verifier: device-side verification of signed firmware images, the way boot loaders
- * check them (MCUboot bootutil, ESP32 Secure Boot V2, FreeRTOS OTA PAL, TI CC3220SF), and Notary
- * Project (Notation) JWS envelopes.
- * Pure TypeScript over @noble/curves, @noble/hashes and @peculiar/asn1-*: no Node built-ins.
+ * check them (MCUboot bootutil, ESP32 Secure Boot V2, FreeRTOS OTA PAL, TI CC3220SF), plus Notary
+ * Project (Notation) JWS envelopes and AWS Lambda signed zips.
+ * Pure TypeScript over @noble/curves, @noble/hashes, @peculiar/asn1-* and fflate: no Node built-ins.
  * See docs/verifier.md.
  */
 export { createVerifier, verify, FORMATS, type FormatOptions } from './create-verifier.js';
@@ -19,4 +19,5 @@ export type { ImageVersion, McubootHash, McubootOptions } from './formats/mcuboo
 export { ESP32_DEFAULT_COUNTER_DOMAIN, type Esp32Options, type Esp32Scheme } from './formats/esp32-sbv2.js';
 export { esp32KeyDigest } from './formats/esp32-key-digest.js';
 export { NOTATION, type NotationOptions } from './formats/notation.js';
+export { LAMBDA, type LambdaZipOptions } from './formats/lambda-zip.js';
 export { FREERTOS_SIGNATURE_METHODS, type Cc3220Options, type FreeRtosOptions } from './formats/detached-signature.js';

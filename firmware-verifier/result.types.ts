@@ -1,7 +1,7 @@
 import type { ReasonCode } from './reason-codes.js';
 
 /** Image formats this verifier understands. */
-export type FormatId = 'mcuboot' | 'esp32-sbv2' | 'freertos' | 'cc3220sf' | 'notation';
+export type FormatId = 'mcuboot' | 'esp32-sbv2' | 'freertos' | 'cc3220sf' | 'notation' | 'lambda-zip';
 
 /** What a successful verification established about the image. */
 export interface VerifyInfo {

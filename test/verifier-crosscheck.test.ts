@@ -13,10 +13,13 @@ import freertos from '../platforms/AmazonFreeRTOS-Default/index.js';
 import freertosDescriptor from '../platforms/AmazonFreeRTOS-Default/descriptor.json' with { type: 'json' };
 import cc3220 from '../platforms/AmazonFreeRTOS-TI-CC3220SF/index.js';
 import cc3220Descriptor from '../platforms/AmazonFreeRTOS-TI-CC3220SF/descriptor.json' with { type: 'json' };
+import { strToU8, zipSync } from 'fflate';
+import lambda from '../platforms/AWSLambda-SHA384-ECDSA/index.js';
+import lambdaDescriptor from '../platforms/AWSLambda-SHA384-ECDSA/descriptor.json' with { type: 'json' };
 import notation from '../platforms/Notation-OCI-SHA384-ECDSA/index.js';
 import notationDescriptor from '../platforms/Notation-OCI-SHA384-ECDSA/descriptor.json' with { type: 'json' };
 import type { HashAlgorithm, KeyType, PlatformDescriptorFile } from '../platforms/platform.types.js';
-import { createTrustStore, verify, type FormatId, type FormatOptions, type TrustStore, type VerifyResult } from '../firmware-verifier/index.js';
+import { createTrustStore, createVerifier, verify, type FormatId, type FormatOptions, type TrustStore, type VerifyResult } from '../firmware-verifier/index.js';
 import { generateTestKey, issueTestChain, localSigningKey } from './support/local-signing-key.js';
 import { collect, signRequest } from './platforms-helpers.js';
 
@@ -130,5 +133,27 @@ describe('cross-check: platforms/Notation-OCI-SHA384-ECDSA SignPayload, firmware
       ok: false,
       reason: 'UntrustedSigner',
     });
+  });
+});
+
+describe('cross-check: platforms/AWSLambda-SHA384-ECDSA signs a zip, firmware-verifier (lambda-zip) verifies like Lambda', () => {
+  it('[lambda-code-signing.md] integrity, allowed publisher, expiry and revocation on a package signed by our server', async () => {
+    const privateKey = generateTestKey('EC_secp384r1');
+    const chain = issueTestChain(privateKey, '/CN=lambda signer');
+    const zip = zipSync({ 'index.py': strToU8('def handler(e, c):\n    return 42\n'.repeat(50)), 'lib/data.bin': firmware.subarray(0, 5000) }, { level: 6 });
+    const base = signRequest(lambdaDescriptor as PlatformDescriptorFile, zip, localSigningKey(privateKey, chain.chain), { sourceKey: 'fn.zip' });
+    const request = { ...base, job: { ...base.job, createdAt: new Date(Date.now() + 2000) } };
+    const signed = new Uint8Array(await collect((await lambda.sign(request)).body()));
+    const trust = createTrustStore({ roots: [chain.rootPem] });
+    const ok = verify(signed, 'lambda-zip', trust, { allowedProfileVersionArns: [request.job.profileVersionArn] });
+    expect(ok, JSON.stringify(ok)).toMatchObject({ ok: true, info: { format: 'lambda-zip' } });
+    for (const size of [1, 777, 65536]) {
+      const v = createVerifier('lambda-zip', trust);
+      for (let i = 0; i < signed.length; i += size) v.update(signed.subarray(i, i + size));
+      expect(v.finish().ok).toBe(true);
+    }
+    expect(verify(signed, 'lambda-zip', trust, { allowedProfileVersionArns: ['arn:other'] })).toMatchObject({ ok: false, reason: 'UntrustedSigner' });
+    expect(verify(signed, 'lambda-zip', trust, { at: new Date('2099-01-01') })).toMatchObject({ ok: false, reason: 'Expired' });
+    expect(verify(zip, 'lambda-zip', trust)).toMatchObject({ ok: false, reason: 'MissingSignature' });
   });
 });

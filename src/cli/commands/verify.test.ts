@@ -108,6 +108,18 @@ describe('signer verify', () => {
     expect((await run('--format', 'notation', '--root', 'root.pem', 'artifact.json')).out).toMatch(/^FAIL MissingSignature/);
   });
 
+  it('[Lambda] an unsigned zip is refused with MissingSignature; --allowed-profile-version-arn is accepted', async () => {
+    const { zipSync, strToU8 } = await import('fflate');
+    const files = new Map<string, Uint8Array>([['fn.zip', zipSync({ 'index.py': strToU8('x = 1\n') })], ['root.pem', await readFile(`${V}freertos-ota/certs/rsa-sha1-root-ca-cert.pem`)]]);
+    let out = '';
+    const code = await runVerify(['--format', 'lambda-zip', '--root', 'root.pem', '--allowed-profile-version-arn', 'arn:p', '--at', '2030-01-01', 'fn.zip'], {
+      stdout: (s) => (out += s),
+      stderr: () => undefined,
+      readFile: async (p) => files.get(p) ?? new Uint8Array(await readFile(p)),
+    });
+    expect({ code, out }).toEqual({ code: 1, out: 'FAIL MissingSignature: package is not signed\n' });
+  });
+
   it('[usage] bad or missing arguments exit 2 with the usage text; --help exits 0', async () => {
     expect((await cli('--help')).code).toBe(0);
     for (const argv of [

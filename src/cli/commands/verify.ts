@@ -26,7 +26,7 @@ export interface VerifyIo {
   readFile: (p: string) => Promise<Uint8Array>;
 }
 
-const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220sf|notation [options] IMAGE
+const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220sf|notation|lambda-zip [options] IMAGE
   --key PEM              trusted public key (public/private key or certificate PEM); repeatable
   --cert PEM             provisioned signer certificate (freertos, cc3220sf); repeatable
   --root PEM             trusted root certificate; repeatable
@@ -45,8 +45,8 @@ const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220s
   --revoked-slot N       esp32-sbv2: revoked key slot 0..2; repeatable
   --secure-version N     esp32-sbv2: eFuse SECURE_VERSION (app anti-rollback)
   --envelope FILE        notation: the JWS signature envelope of IMAGE (the signed artifact)
-  --allowed-profile-version-arn ARN  notation: trusted signer identity; repeatable
-  --max-size N           largest image accepted (esp32-sbv2, freertos, cc3220sf, notation)
+  --allowed-profile-version-arn ARN  notation, lambda-zip: allowed signer; repeatable
+  --max-size N           largest image accepted (all formats but mcuboot, which uses --slot-size)
   --json                 print the result as JSON
 `;
 
@@ -155,11 +155,11 @@ async function buildOptions(io: VerifyIo, format: FormatId, values: Values): Pro
     return { ...limit, ...(secureVersion === undefined ? {} : { rollback: { counter: new InMemoryRollbackCounter({ 'esp32:app': secureVersion }) } }) };
   }
   const at = date(values.at);
-  if (format === 'notation') {
+  if (format === 'notation' || format === 'lambda-zip') {
     const arns = values['allowed-profile-version-arn'];
     return {
       ...limit,
-      ...(values.envelope === undefined ? {} : { envelope: await io.readFile(values.envelope) }),
+      ...(format === 'notation' && values.envelope !== undefined ? { envelope: await io.readFile(values.envelope) } : {}),
       ...(at === undefined ? {} : { at }),
       ...(arns === undefined ? {} : { allowedProfileVersionArns: arns }),
     };
