@@ -25,6 +25,7 @@ import { verifyPkcs1v15, verifyPss, type RsaPublicKey } from './rsa.js';
 import { verifySignature } from './signature.js';
 import { settle } from './settle.js';
 import { derFromPemOrDer } from './pem.js';
+import { derTotalLength } from './der.js';
 import { b64uToBigInt, mcubootEcdsaSigner, mcubootImage, rsaRaw, rsaSignPkcs1, rsaSignPss, spkiFor } from './testing/signers.js';
 
 function modInverse(a: bigint, m: bigint): bigint {
@@ -116,6 +117,7 @@ describe('trust material', () => {
   it('[SPKI] malformed or unsupported keys are TypeErrors at provisioning time', () => {
     const bad: Uint8Array[] = [
       new Uint8Array([1, 2, 3]),
+      Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x01]),
       der(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey),
       der(generateKeyPairSync('x25519').publicKey),
       der(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey),
@@ -155,6 +157,21 @@ describe('trust material', () => {
   it('[trust] the store is frozen', () => {
     expect(Object.isFrozen(trust)).toBe(true);
     expect(Object.isFrozen(trust.publicKeys)).toBe(true);
+  });
+});
+
+describe('DER lengths (X.690 8.1.3)', () => {
+  it('[X.690 8.1.3] short and long form lengths; indefinite, over-long and cut headers are undefined', () => {
+    expect(derTotalLength(Uint8Array.from([0x30, 0x03, 1, 2, 3]))).toBe(5);
+    expect(derTotalLength(Uint8Array.from([0x30, 0x82, 0x01, 0x00]))).toBe(260);
+    expect(derTotalLength(Uint8Array.from([0x30]))).toBeUndefined();
+    expect(derTotalLength(Uint8Array.from([0x30, 0x80]))).toBeUndefined();
+    expect(derTotalLength(Uint8Array.from([0x30, 0x85, 1, 1, 1, 1, 1]))).toBeUndefined();
+    expect(derTotalLength(Uint8Array.from([0x30, 0x82, 0x01]))).toBeUndefined();
+  });
+
+  it('[X.690] keys and certificates with trailing bytes are refused', () => {
+    expect(() => createTrustStore({ publicKeys: [Uint8Array.from([...spki, 0])] })).toThrow(TypeError);
   });
 });
 

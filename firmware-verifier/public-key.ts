@@ -7,7 +7,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from './bytes.js';
 import { bitLength, os2ip, type RsaPublicKey } from './rsa.js';
-import { fail } from './verification-failure.js';
+import { check, fail } from './verification-failure.js';
+import { derTotalLength } from './der.js';
 
 /** Algorithm OIDs (X.509 SubjectPublicKeyInfo), defined once. */
 export const OID = Object.freeze({
@@ -39,6 +40,7 @@ export type PublicKey =
  * `UnsupportedAlgorithm` / `BadCertificate` (callers holding configuration turn that into a TypeError).
  */
 export function parseSpki(spki: Uint8Array): PublicKey {
+  check(derTotalLength(spki) === spki.length, 'BadCertificate', 'SubjectPublicKeyInfo has trailing or missing bytes');
   let info: SubjectPublicKeyInfo;
   try {
     info = AsnConvert.parse(spki, SubjectPublicKeyInfo);

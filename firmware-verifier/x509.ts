@@ -13,7 +13,8 @@ import {
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from './bytes.js';
 import { parseSpki, type PublicKey } from './public-key.js';
-import { fail } from './verification-failure.js';
+import { check, fail } from './verification-failure.js';
+import { derTotalLength } from './der.js';
 
 /** The parts of an X.509 certificate the verifier uses. */
 export interface ParsedCertificate {
@@ -40,6 +41,7 @@ export interface ParsedCertificate {
 
 /** Parses a DER certificate; anything malformed fails with `BadCertificate`. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
+  check(derTotalLength(der) === der.length, 'BadCertificate', 'certificate has trailing or missing bytes');
   let cert: Certificate;
   try {
     cert = AsnConvert.parse(der, Certificate);

@@ -4,7 +4,8 @@
  * here with @peculiar/asn1-cms + node:crypto (TEST ONLY keys).
  */
 import { createHash, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { strToU8, zipSync, type Zippable } from 'fflate';
+import fc from 'fast-check';
+import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   Attribute,
@@ -245,5 +246,36 @@ describe('Lambda signed-zip bad-input table', () => {
 
   it('[options] maxImageSize must be a positive integer', () => {
     expect(() => createVerifier('lambda-zip', trust, { maxImageSize: -1 })).toThrow(RangeError);
+  });
+});
+
+describe(`Lambda zip fuzzing (${Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000)} mutated packages)`, () => {
+  it('[no false accept] accepted ⇒ an unzip through the central directory sees exactly the signed names and contents; no exception escapes', () => {
+    const original = unzipSync(good);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ at: fc.nat(good.length - 1), value: fc.integer({ min: 0, max: 255 }) }),
+            fc.record({ at: fc.nat(good.length - 1), value: fc.constant(-1) }),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.integer({ min: 1, max: 4096 }),
+        (mutations, chunk) => {
+          let mutated = Uint8Array.from(good);
+          for (const m of mutations) {
+            if (m.value < 0) mutated = mutated.slice(0, m.at);
+            else if (m.at < mutated.length) mutated[m.at] = m.value;
+          }
+          const whole = verify(mutated, 'lambda-zip', trust);
+          const v = createVerifier('lambda-zip', trust);
+          for (let i = 0; i < mutated.length; i += chunk) v.update(mutated.subarray(i, i + chunk));
+          expect(v.finish()).toEqual(whole);
+          if (whole.ok) expect(unzipSync(mutated)).toEqual(original);
+        },
+      ),
+      { numRuns: Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000), seed: Number(process.env.VERIFIER_FUZZ_SEED ?? 20261124) },
+    );
   });
 });

@@ -126,6 +126,8 @@ const rows: Row[] = [
   { name: '[OCI descriptor] size not an integer', options: { envelope: envelope({ payload: { targetArtifact: { digest: 'sha256:ab', size: 1.5 } } }) }, reason: 'BadEnvelope' },
   { name: '[signature-envelope-jws] x5c entry not a string', options: { envelope: envelope({ x5c: [1] }) }, reason: 'BadEnvelope' },
   { name: '[signature-envelope-jws] x5c entry not base64', options: { envelope: envelope({ x5c: ['***'] }) }, reason: 'BadEnvelope' },
+  { name: '[RFC4648 3.5] non-canonical base64 (stray bits in the last character)', options: { envelope: envelope({ x5c: ['QR=='] }) }, reason: 'BadEnvelope' },
+  { name: '[X.690 DER] certificate followed by a trailing byte', options: { envelope: envelope({ x5c: [Buffer.concat([Buffer.from(chain.chain[0]!), Buffer.from([0])]).toString('base64')] }) }, reason: 'BadCertificate' },
   { name: '[signature-envelope-jws] x5c entry not a certificate', options: { envelope: envelope({ x5c: ['AAAA'] }) }, reason: 'BadCertificate' },
   { name: '[fail closed] no trusted roots', options: { envelope: envelope() }, reason: 'NoTrustAnchor', trust: createTrustStore({}) },
   { name: '[RFC7518 3.4] ES256 declared for a P-384 signer', options: { envelope: envelope({ header: { alg: 'ES256' }, hash: 'sha256' }) }, reason: 'UnsupportedAlgorithm' },

@@ -73,7 +73,11 @@ interface Envelope {
 function base64ToBytes(b64: string, url: boolean): Uint8Array {
   const pattern = url ? /^[A-Za-z0-9_-]*$/ : /^[A-Za-z0-9+/]*={0,2}$/;
   check(pattern.test(b64) && b64.length % 4 !== 1, 'BadEnvelope', 'bad base64');
-  const binary = atob(url ? b64.replace(/-/g, '+').replace(/_/g, '/') : b64);
+  const standard = url ? b64.replace(/-/g, '+').replace(/_/g, '/') : b64;
+  const binary = atob(standard);
+  // Canonical only: re-encoding must give the input back (no stray padding bits or padding).
+  const again = btoa(binary);
+  check((url ? again.replace(/=+$/, '') : again) === standard, 'BadEnvelope', 'non-canonical base64');
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
