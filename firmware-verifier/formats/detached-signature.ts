@@ -2,7 +2,7 @@ import { toHex } from '../bytes.js';
 import { verifyChain } from '../chain.js';
 import type { FormatEngine } from '../format-engine.types.js';
 import { createHasher, type HashName } from '../hash.js';
-import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES, MAX_DETACHED_SIGNATURE } from '../limits.js';
+import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES, MAX_DETACHED_SIGNATURE, VERIFIER_OVERHEAD_BYTES } from '../limits.js';
 import { derFromPemOrDer } from '../pem.js';
 import type { PublicKey } from '../public-key.js';
 import type { ReasonCode } from '../reason-codes.js';
@@ -139,7 +139,7 @@ export function createDetachedEngine(
       hasher.update(chunk);
     },
     finish,
-    workingMemory: HASH_STATE_BYTES + MAX_DETACHED_SIGNATURE,
+    workingMemory: HASH_STATE_BYTES + MAX_DETACHED_SIGNATURE + VERIFIER_OVERHEAD_BYTES,
   };
 }
 

@@ -3,7 +3,7 @@ import { equalBytes, reversed, toHex, u32le } from '../bytes.js';
 import { crc32 } from '../crc32.js';
 import type { FormatEngine } from '../format-engine.types.js';
 import { createHasher, type HashName, type Hasher } from '../hash.js';
-import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES } from '../limits.js';
+import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES, VERIFIER_OVERHEAD_BYTES } from '../limits.js';
 import type { PublicKey } from '../public-key.js';
 import type { ReasonCode } from '../reason-codes.js';
 import type { VerifyInfo } from '../result.types.js';
@@ -214,7 +214,7 @@ export function createEsp32Engine(trust: TrustStore, options: Esp32Options = {})
   return {
     update,
     finish,
-    workingMemory: ESP32.SECTOR_SIZE + ESP32.APP_DESC_READ_END + 2 * HASH_STATE_BYTES + ESP32.RSA_MODULUS_BYTES * 4,
+    workingMemory: ESP32.SECTOR_SIZE + ESP32.APP_DESC_READ_END + 2 * HASH_STATE_BYTES + ESP32.RSA_MODULUS_BYTES * 4 + VERIFIER_OVERHEAD_BYTES,
   };
 }
 

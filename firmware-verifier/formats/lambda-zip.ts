@@ -6,7 +6,7 @@ import { equalBytes, toHex } from '../bytes.js';
 import { verifyChain } from '../chain.js';
 import type { FormatEngine } from '../format-engine.types.js';
 import { createHasher } from '../hash.js';
-import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES } from '../limits.js';
+import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES, VERIFIER_OVERHEAD_BYTES } from '../limits.js';
 import { derFromPemOrDer } from '../pem.js';
 import type { VerifyInfo } from '../result.types.js';
 import { verifySignature } from '../signature.js';
@@ -178,7 +178,7 @@ export function createLambdaZipEngine(trust: TrustStore, options: LambdaZipOptio
       walker.update(chunk);
     },
     finish,
-    workingMemory: ZIP.LOCAL_HEADER_SIZE + ZIP.MAX_NAME + LAMBDA.INFLATE_STATE_BYTES + LAMBDA.MAX_SIGNATURE_ENTRY + HASH_STATE_BYTES,
+    workingMemory: ZIP.CENTRAL_HEADER_SIZE + ZIP.MAX_NAME + LAMBDA.INFLATE_STATE_BYTES + LAMBDA.MAX_SIGNATURE_ENTRY + 3 * HASH_STATE_BYTES + VERIFIER_OVERHEAD_BYTES,
   };
 }
 

@@ -2,7 +2,7 @@ import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { equalBytes, toHex, u16le, u32le } from '../bytes.js';
 import type { FormatEngine } from '../format-engine.types.js';
 import { createHasher, HASH_LENGTH, type Hasher } from '../hash.js';
-import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES } from '../limits.js';
+import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES, VERIFIER_OVERHEAD_BYTES } from '../limits.js';
 import type { PublicKey } from '../public-key.js';
 import type { VerifyInfo } from '../result.types.js';
 import type { RollbackCounter } from '../rollback-counter.js';
@@ -295,7 +295,7 @@ export function createMcubootEngine(trust: TrustStore, options: McubootOptions =
   return {
     update,
     finish,
-    workingMemory: MCUBOOT.HEADER_SIZE + MCUBOOT.TLV_INFO_SIZE + 2 * MCUBOOT_MAX_TLV_AREA + HASH_STATE_BYTES * 3,
+    workingMemory: MCUBOOT.HEADER_SIZE + MCUBOOT.TLV_INFO_SIZE + 2 * MCUBOOT_MAX_TLV_AREA + HASH_STATE_BYTES * 3 + VERIFIER_OVERHEAD_BYTES,
   };
 }
 

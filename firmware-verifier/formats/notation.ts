@@ -2,7 +2,7 @@ import { toHex } from '../bytes.js';
 import { verifyChain } from '../chain.js';
 import type { FormatEngine } from '../format-engine.types.js';
 import { createHasher, digest, type HashName, type Hasher } from '../hash.js';
-import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES } from '../limits.js';
+import { DEFAULT_MAX_IMAGE_SIZE, HASH_STATE_BYTES, VERIFIER_OVERHEAD_BYTES } from '../limits.js';
 import type { VerifyInfo } from '../result.types.js';
 import { verifySignature } from '../signature.js';
 import type { TrustStore } from '../trust-store.js';
@@ -192,6 +192,6 @@ export function createNotationEngine(trust: TrustStore, options: NotationOptions
       hasher?.update(chunk);
     },
     finish,
-    workingMemory: HASH_STATE_BYTES,
+    workingMemory: HASH_STATE_BYTES + VERIFIER_OVERHEAD_BYTES,
   };
 }
