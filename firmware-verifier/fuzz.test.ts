@@ -15,6 +15,8 @@ import { createTrustStore, createVerifier, type FormatId, type FormatOptions, ty
 import { esp32AppPayload, esp32Image, mcubootEcdsaSigner, mcubootImage, spkiFor } from './testing/signers.js';
 
 const RUNS = Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000);
+/** Fuzz properties run synchronously for a while; allow ~100 ms per run on a loaded machine. */
+const TIMEOUT = 60_000 + RUNS * 100;
 const secret = sha256(new TextEncoder().encode('test-only fuzz key'));
 const spki = spkiFor('p256', p256.getPublicKey(secret, false));
 const trust = createTrustStore({ publicKeys: [spki] });
@@ -74,14 +76,14 @@ describe(`fuzzing (${RUNS} mutated images per format)`, () => {
     expect(run('mcuboot', base, 64, trust).ok).toBe(true);
     // Bytes after the TLVs (slot padding/trailer) are outside what bootutil checks; everything before must be intact.
     fuzz('mcuboot', base, (m) => equalPrefix(m, base, base.length));
-  });
+  }, TIMEOUT);
 
   it('[ESP32 SBv2] no exception, no false accept: accepted ⇒ image and the verifying block unchanged', () => {
     const base = esp32Image(esp32AppPayload(1, 4096), [{ kind: 'ecdsa256', secret }]);
     expect(run('esp32-sbv2', base, 64, trust).ok).toBe(true);
     // Only block 0's first 1200 bytes (fields + CRC) are checked; its 16 reserved bytes and the rest of the sector are not (ESP-IDF).
     fuzz('esp32-sbv2', base, (m) => m.length === base.length && equalPrefix(m, base, 4096 + 1200));
-  });
+  }, TIMEOUT);
 
   it('[FreeRTOS] no exception, no false accept: accepted ⇒ file unchanged', () => {
     const file = payload;
@@ -89,7 +91,7 @@ describe(`fuzzing (${RUNS} mutated images per format)`, () => {
     const options = { signature };
     expect(run('freertos', file, 64, trust, options).ok).toBe(true);
     fuzz('freertos', file, (m) => m.length === file.length && equalPrefix(m, file, file.length), options);
-  });
+  }, TIMEOUT);
 
   it('[CC3220SF] no exception, no false accept: accepted ⇒ file unchanged', () => {
     const vectors = JSON.parse(readFileSync(new URL('../test/vectors/ota/signature-vectors.json', import.meta.url), 'utf8'));
@@ -104,7 +106,7 @@ describe(`fuzzing (${RUNS} mutated images per format)`, () => {
     const options = { signature };
     expect(run('cc3220sf', file, 64, store, options).ok).toBe(true);
     fuzz('cc3220sf', file, (m) => m.length === file.length && equalPrefix(m, file, file.length), options, store);
-  });
+  }, TIMEOUT);
 
   it('[Notation] no exception, no false accept: accepted ⇒ artifact unchanged; envelope mutations accepted only if the signed parts are intact', () => {
     const leaf = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
@@ -136,5 +138,5 @@ describe(`fuzzing (${RUNS} mutated images per format)`, () => {
       }),
       { numRuns: Math.max(1, Math.floor(RUNS / 4)), seed: Number(process.env.VERIFIER_FUZZ_SEED ?? 20261124) },
     );
-  });
+  }, TIMEOUT);
 });

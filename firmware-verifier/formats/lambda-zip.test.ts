@@ -277,5 +277,5 @@ describe(`Lambda zip fuzzing (${Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000)} 
       ),
       { numRuns: Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000), seed: Number(process.env.VERIFIER_FUZZ_SEED ?? 20261124) },
     );
-  });
+  }, 60_000 + Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000) * 100);
 });
