@@ -1,5 +1,5 @@
-import { SignatureV4 } from '@smithy/signature-v4';
-import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4Base, getCanonicalHeaders } from '@smithy/signature-v4';
+import type { HttpRequest } from '@smithy/protocol-http';
 import { Hash } from '@smithy/hash-node';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -195,11 +195,11 @@ export function hasSigV4Credentials(req: SignedRequest): boolean {
  * request is what the client signed.
  */
 export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Promise<VerifiedRequest> {
-  const query = parseRawQuery(req.rawQuery);
+  const parsedQuery = parseRawQuery(req.rawQuery);
   const authorization = headerValue(req.headers, 'authorization');
   let parsed: ParsedAuth;
   if (authorization !== undefined) parsed = parseAuthorizationHeader(authorization, req.headers);
-  else if ('X-Amz-Signature' in query || 'X-Amz-Credential' in query) parsed = parsePresignedQuery(query);
+  else if ('X-Amz-Signature' in parsedQuery || 'X-Amz-Credential' in parsedQuery) parsed = parsePresignedQuery(parsedQuery);
   else throw new AuthError('MissingAuthenticationToken', 'Missing Authentication Token');
 
   const signingDate = parseAmzDate(parsed.amzDate);
@@ -239,7 +239,7 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
   if (clientPayloadHash !== undefined) {
     payloadHash = clientPayloadHash;
   } else if (parsed.presigned) {
-    const q = query['X-Amz-Content-Sha256'];
+    const q = parsedQuery['X-Amz-Content-Sha256'];
     payloadHash = typeof q === 'string' ? q : parsed.service === 's3' ? 'UNSIGNED-PAYLOAD' : (opts.bodySha256 ?? EMPTY_SHA256);
   } else {
     payloadHash = opts.bodySha256 ?? EMPTY_SHA256;
@@ -250,7 +250,6 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
 
   const signedSet = new Set(parsed.signedHeaders);
   const headers: Record<string, string> = {};
-  const unsignable = new Set<string>();
   for (const name of Object.keys(req.headers)) {
     const value = headerValue(req.headers, name);
     if (value === undefined) continue;
@@ -261,39 +260,26 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
       throw new AuthError('IncompleteSignature', `Signed header '${name}' is missing from the request.`);
     }
   }
-  // The payload hash goes in as a header so smithy uses it verbatim; it is signed only if the client signed it.
-  headers['x-amz-content-sha256'] = payloadHash;
-  if (!signedSet.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
-
-  const signer = signerFor(credential, parsed.service, parsed.region, opts.uriEscapePath);
-
-  let expected: string;
-  if (parsed.presigned) {
-    const q: Record<string, string | string[]> = { ...query };
-    delete q['X-Amz-Signature'];
-    const request = new HttpRequest({ method: req.method, hostname: '', path: req.rawPath, query: q, headers });
-    const presigned = await signer.presign(request, {
-      signingDate,
-      expiresIn: parsed.expiresSeconds,
-      signableHeaders: signedSet,
-      unsignableHeaders: unsignable,
-      unhoistableHeaders: new Set(Object.keys(headers)),
-    });
-    const sig = presigned.query?.['X-Amz-Signature'];
-    expected = typeof sig === 'string' ? sig : '';
-  } else {
-    const request = new HttpRequest({ method: req.method, hostname: '', path: req.rawPath, query, headers });
-    const signed = await signer.sign(request, { signingDate, signableHeaders: signedSet, unsignableHeaders: unsignable });
-    const auth = String((signed as HttpRequest).headers['authorization'] ?? '');
-    expected = /Signature=([0-9a-f]+)/.exec(auth)?.[1] ?? '';
-  }
+  // The canonical request comes from @smithy/signature-v4 (the code the SDKs sign with), restricted to
+  // exactly the client's SignedHeaders; the string to sign and its HMAC are the two fixed SigV4 steps.
+  const canonicalHeaders = getCanonicalHeaders({ headers } as unknown as HttpRequest, undefined, signedSet);
+  const query: Record<string, string | string[]> = { ...parsedQuery };
+  delete query['X-Amz-Signature'];
+  const canonical = canonicalRequests[opts.uriEscapePath ? 'escaped' : 'raw'].build(
+    { method: req.method, path: req.rawPath, query } as unknown as HttpRequest,
+    canonicalHeaders,
+    payloadHash,
+  );
+  const scope = `${parsed.date}/${parsed.region}/${parsed.service}/aws4_request`;
+  const signingKey = deriveSigningKey(credential.secretAccessKey, parsed.date, parsed.region, parsed.service);
+  const stringToSign = `${ALGORITHM}\n${parsed.amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+  const expected = createHmac('sha256', signingKey).update(stringToSign).digest('hex');
   if (!constantTimeEqualHex(expected, parsed.signature)) {
     throw new AuthError(
       'InvalidSignature',
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
     );
   }
-  const scope = `${parsed.date}/${parsed.region}/${parsed.service}/aws4_request`;
   return {
     credential,
     region: parsed.region,
@@ -301,41 +287,25 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
     scope,
     amzDate: parsed.amzDate,
     signature: parsed.signature,
-    get signingKey() {
-      return deriveSigningKey(credential.secretAccessKey, parsed.date, parsed.region, parsed.service);
-    },
+    signingKey,
     payloadHash,
     presigned: parsed.presigned,
   };
 }
 
-const signers = new WeakMap<CredentialRecord, Map<string, SignatureV4>>();
-
-/**
- * One smithy signer per (credential, scope, path style): building one costs more than a verification.
- * Keyed by the credential object, so a changed or dropped credential drops its signers.
- */
-function signerFor(credential: CredentialRecord, service: string, region: string, uriEscapePath: boolean): SignatureV4 {
-  let byScope = signers.get(credential);
-  if (!byScope) {
-    byScope = new Map();
-    signers.set(credential, byScope);
+/** Exposes @smithy/signature-v4's canonical-request builder (a protected method of its signer base). */
+class CanonicalRequestBuilder extends SignatureV4Base {
+  constructor(uriEscapePath: boolean) {
+    // Credentials, region and service are not used to build a canonical request.
+    super({ service: 'unused', region: 'unused', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: Hash.bind(null, 'sha256'), uriEscapePath });
   }
-  const key = `${service}\0${region}\0${uriEscapePath}`;
-  let signer = byScope.get(key);
-  if (!signer) {
-    signer = new SignatureV4({
-      service,
-      region,
-      credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath,
-      applyChecksum: false,
-    });
-    byScope.set(key, signer);
+  build(request: HttpRequest, canonicalHeaders: Record<string, string>, payloadHash: string): string {
+    return this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
   }
-  return signer;
 }
+
+/** S3 signs the path as sent; every other service double-encodes it. */
+const canonicalRequests = { escaped: new CanonicalRequestBuilder(true), raw: new CanonicalRequestBuilder(false) };
 
 const MAX_DERIVED_KEYS = 1024;
 const derivedKeys = new Map<string, Uint8Array>();
