@@ -48,6 +48,9 @@ const AUTH_ERROR_TYPES: Record<AuthError['code'], string> = {
 
 class BodyTooLarge extends Error {}
 
+/** Operations that only read (CloudTrail's readOnly events). */
+const READ_ONLY = /^(Get|List|Describe)/;
+
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -221,10 +224,17 @@ export class ApiServer {
         responseBody = this.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }
-      await this.deps.audit.record({
-        eventName, eventSource, accountId: caller.accountId, principalArn: caller.principalArn, accessKeyId: verified.credential.accessKeyId,
-        sourceIPAddress, userAgent, requestId, requestParameters: input,
-      });
+      // Calls that change state answer after their audit record is committed; reads join a short batch.
+      const durable = !READ_ONLY.test(eventName);
+      const audited = this.deps.audit.record(
+        {
+          eventName, eventSource, accountId: caller.accountId, principalArn: caller.principalArn, accessKeyId: verified.credential.accessKeyId,
+          sourceIPAddress, userAgent, requestId, requestParameters: input,
+        },
+        { durable },
+      );
+      if (durable) await audited;
+      else audited.catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
       this.send(res, requestId, status, responseBody, undefined);
     } catch (e) {
       const err = this.toApiError(e, requestId, target);

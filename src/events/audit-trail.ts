@@ -17,17 +17,25 @@ function redact(v: unknown): unknown {
   return v;
 }
 
+/** How long a read-only event may wait to be committed with others. */
+const READ_BATCH_MS = 10;
+
 /**
- * Appends one CloudTrail-shaped record per API call. Records made in the same event-loop turn
- * are written in one transaction (a commit per request would cost more than the request);
- * `record` resolves once its record is durable, so a response is never sent before its audit entry.
+ * Appends one CloudTrail-shaped record per API call, batching commits (a SQLite commit per request
+ * would cost more than most requests):
+ * - `durable` records (calls that change state) are committed at the end of the current event-loop
+ *   turn, and `record` resolves only then, so the server answers a mutating call after its audit
+ *   entry is on disk;
+ * - read-only records join a batch committed within {@link READ_BATCH_MS} ms (or sooner, with the
+ *   next durable record). A crash can lose at most that window of read events.
  */
 export class AuditTrail {
   private pending: { rec: AuditRecord; done: () => void; fail: (e: unknown) => void }[] = [];
-  private scheduled = false;
+  private immediate = false;
+  private timer: NodeJS.Timeout | undefined;
   constructor(private readonly store: StateStore) {}
 
-  record(e: AuditInput): Promise<void> {
+  record(e: AuditInput, opts: { durable: boolean } = { durable: true }): Promise<void> {
     const rec: AuditRecord = {
       eventId: randomUUID(),
       eventTime: new Date(),
@@ -36,9 +44,14 @@ export class AuditTrail {
     };
     return new Promise((done, fail) => {
       this.pending.push({ rec, done, fail });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
+      if (opts.durable) {
+        if (!this.immediate) {
+          this.immediate = true;
+          setImmediate(() => void this.flush());
+        }
+      } else if (!this.timer && !this.immediate) {
+        this.timer = setTimeout(() => void this.flush(), READ_BATCH_MS);
+        this.timer.unref();
       }
     });
   }
@@ -47,7 +60,9 @@ export class AuditTrail {
   async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    this.scheduled = false;
+    this.immediate = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (batch.length === 0) return;
     try {
       await this.store.appendAudit(batch.map((b) => b.rec));
