@@ -1,4 +1,4 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
+import { AsnConvert, BitString } from '@peculiar/asn1-schema';
 import {
   BasicConstraints,
   Certificate,
@@ -11,7 +11,7 @@ import {
   id_kp_codeSigning,
 } from '@peculiar/asn1-x509';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex } from './bytes.js';
+import { equalBytes, toHex } from './bytes.js';
 import { parseSpki, type PublicKey } from './public-key.js';
 import { check, fail } from './verification-failure.js';
 import { derTotalLength } from './der.js';
@@ -49,6 +49,15 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     fail('BadCertificate', 'malformed certificate');
   }
   const tbs = cert.tbsCertificate;
+  // The parts outside the signed TBS must be canonical, or one certificate has many encodings that all
+  // verify (found by fuzzing: a signature BIT STRING with non-zero "unused bits"). [RFC 5280 4.1.1.2, X.690 11.2]
+  const canonicalSignature = new Uint8Array(AsnConvert.serialize(new BitString(cert.signatureValue)));
+  check(equalBytes(der.subarray(der.length - canonicalSignature.length), canonicalSignature), 'BadCertificate', 'certificate signature is not a canonical DER BIT STRING');
+  check(
+    equalBytes(new Uint8Array(AsnConvert.serialize(cert.signatureAlgorithm)), new Uint8Array(AsnConvert.serialize(tbs.signature))),
+    'BadCertificate',
+    'certificate signatureAlgorithm differs from the TBS signature field',
+  );
   const extensions = tbs.extensions ?? [];
   const extension = (oid: string): Uint8Array | undefined => {
     const found = extensions.find((e) => e.extnID === oid);
