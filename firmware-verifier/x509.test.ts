@@ -45,4 +45,15 @@ describe('parseCertificate: the unsigned parts must be canonical [RFC 5280 4.1.1
     mutated[last + oid.length - 1] = 0x05;
     expect(reason(() => parseCertificate(mutated))).toBe('BadCertificate');
   });
+
+  it('a signatureAlgorithm SEQUENCE whose length is off by one is BadCertificate, though a lenient parser reads it', () => {
+    const der = Uint8Array.from(derFromPemOrDer(pem('ecdsa-sha256-signer.crt.pem'), ['CERTIFICATE']));
+    const outer = [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    let last = -1;
+    for (let i = 0; i + outer.length <= der.length; i++) if (outer.every((b, j) => der[i + j] === b)) last = i;
+    expect(last).toBeGreaterThan(0);
+    const mutated = Uint8Array.from(der);
+    mutated[last + 1] = 0x09;
+    expect(reason(() => parseCertificate(mutated))).toBe('BadCertificate');
+  });
 });

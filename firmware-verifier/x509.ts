@@ -49,15 +49,19 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     fail('BadCertificate', 'malformed certificate');
   }
   const tbs = cert.tbsCertificate;
-  // The parts outside the signed TBS must be canonical, or one certificate has many encodings that all
-  // verify (found by fuzzing: a signature BIT STRING with non-zero "unused bits"). [RFC 5280 4.1.1.2, X.690 11.2]
-  const canonicalSignature = new Uint8Array(AsnConvert.serialize(new BitString(cert.signatureValue)));
-  check(equalBytes(der.subarray(der.length - canonicalSignature.length), canonicalSignature), 'BadCertificate', 'certificate signature is not a canonical DER BIT STRING');
-  check(
-    equalBytes(new Uint8Array(AsnConvert.serialize(cert.signatureAlgorithm)), new Uint8Array(AsnConvert.serialize(tbs.signature))),
-    'BadCertificate',
-    'certificate signatureAlgorithm differs from the TBS signature field',
-  );
+  // The parts outside the signed TBS must be exactly their canonical DER, or one certificate has many
+  // encodings that all verify (found by fuzzing: non-zero "unused bits" in the signature BIT STRING, and a
+  // signatureAlgorithm SEQUENCE with a wrong length that a lenient parser still read). So the certificate
+  // must end with: the TBS as signed, the TBS's own signature AlgorithmIdentifier, the signature BIT STRING.
+  // [RFC 5280 4.1.1.2, X.690 10.2, 11.2]
+  const tbsRaw = new Uint8Array(cert.tbsCertificateRaw as ArrayBuffer);
+  const algorithm = new Uint8Array(AsnConvert.serialize(tbs.signature));
+  const signatureBits = new Uint8Array(AsnConvert.serialize(new BitString(cert.signatureValue)));
+  const tail = new Uint8Array(tbsRaw.length + algorithm.length + signatureBits.length);
+  tail.set(tbsRaw, 0);
+  tail.set(algorithm, tbsRaw.length);
+  tail.set(signatureBits, tbsRaw.length + algorithm.length);
+  check(equalBytes(der.subarray(Math.max(0, der.length - tail.length)), tail), 'BadCertificate', 'certificate is not canonical DER outside its signed part');
   const extensions = tbs.extensions ?? [];
   const extension = (oid: string): Uint8Array | undefined => {
     const found = extensions.find((e) => e.extnID === oid);
@@ -82,7 +86,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   return {
     der,
     fingerprint: toHex(sha256(der)),
-    tbs: new Uint8Array(cert.tbsCertificateRaw as ArrayBuffer),
+    tbs: tbsRaw,
     signatureAlgorithm: cert.signatureAlgorithm.algorithm,
     signature: new Uint8Array(cert.signatureValue),
     issuer: toHex(new Uint8Array(AsnConvert.serialize(tbs.issuer))),
