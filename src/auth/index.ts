@@ -2,7 +2,6 @@
 export { AuthError, type AuthErrorCode } from './auth-error.js';
 export {
   verifySigV4,
-  hasSigV4Credentials,
   parseRawQuery,
   deriveSigningKey,
   sha256Hex,

@@ -183,11 +183,6 @@ function parseAmzDate(amzDate: string): Date {
   return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
 }
 
-/** Tells whether a request carries SigV4 credentials at all (header or presigned query). */
-export function hasSigV4Credentials(req: SignedRequest): boolean {
-  return headerValue(req.headers, 'authorization') !== undefined || /(^|&)X-Amz-Signature=/.test(req.rawQuery);
-}
-
 /**
  * Verifies an AWS Signature Version 4 request (Authorization header or presigned query).
  * The canonical request is built by `@smithy/signature-v4`, restricted to exactly the headers

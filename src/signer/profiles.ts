@@ -264,7 +264,7 @@ export class Profiles {
         `The revocation of version ${input.profileVersion} is effective from ${version.revocation.revocationEffectiveFrom.toISOString()}; it can move earlier, never later.`,
       );
     }
-    await this.deps.store.setProfileVersionRevocation({
+    await this.deps.store.updateProfileVersion({
       ...version,
       revocation: { revocationEffectiveFrom: input.effectiveTime, revokedAt: now, revokedBy: caller.principalArn, reason: input.reason },
     });

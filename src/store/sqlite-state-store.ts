@@ -157,14 +157,11 @@ export class SqliteStateStore implements StateStore {
     })();
   }
 
-  async setProfileVersionRevocation(version: ProfileVersionRecord): Promise<void> {
+  async updateProfileVersion(version: ProfileVersionRecord): Promise<void> {
     this.q('UPDATE profile_versions SET data = ? WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
       .run(encodeRecord(version), version.accountId, version.profileName, version.profileVersion);
   }
 
-  async updateProfileVersion(version: ProfileVersionRecord): Promise<void> {
-    await this.setProfileVersionRevocation(version);
-  }
 
   async listProfiles(
     accountId: string,

@@ -48,8 +48,7 @@ export interface StateStore {
     profileName: string,
     patch: { status?: ProfileStatus; statusReason?: string; tags?: Record<string, string>; updatedAt: Date },
   ): Promise<void>;
-  setProfileVersionRevocation(version: ProfileVersionRecord): Promise<void>;
-  /** Rewrites a stored profile version (its identity fields must not change). */
+  /** Rewrites a stored profile version, e.g. its revocation or server key (its identity fields must not change). */
   updateProfileVersion(version: ProfileVersionRecord): Promise<void>;
   listProfiles(
     accountId: string,
