@@ -127,20 +127,26 @@ export function createZipWalker(sink: ZipSink): { update(chunk: Uint8Array): voi
       fail('BadMagic', 'zip record signature');
     });
 
+  /** Streams a file name of `length` bytes (local or central header) into one buffer, then continues. */
+  const collectName = (length: number, then: (name: Uint8Array) => State): State => {
+    const name = new Uint8Array(length);
+    let filled = 0;
+    return stream(
+      length,
+      (piece) => {
+        name.set(piece, filled);
+        filled += piece.length;
+      },
+      () => then(name),
+    );
+  };
+
   // Local header without its signature: fields start at offset 2 (after "version needed").
   const localHeader = (h: Uint8Array, at: number): State => {
     const fields = readFields(h, 2);
     checkFields(fields);
     const extraLength = u16le(h, 24);
-    const name = new Uint8Array(fields.nameLength);
-    let filled = 0;
-    return stream(
-      fields.nameLength,
-      (piece) => {
-        name.set(piece, filled);
-        filled += piece.length;
-      },
-      () =>
+    return collectName(fields.nameLength, (name) =>
         stream(extraLength, ignore, () => {
           entries++;
           record(localRecords, at, fields, name);
@@ -168,15 +174,7 @@ export function createZipWalker(sink: ZipSink): { update(chunk: Uint8Array): voi
     const skip = u16le(h, 26) + u16le(h, 28);
     const offset = u32le(h, 38);
     check(u16le(h, 30) === 0, 'UnsupportedAlgorithm', 'multi-disk zip');
-    const name = new Uint8Array(fields.nameLength);
-    let filled = 0;
-    return stream(
-      fields.nameLength,
-      (piece) => {
-        name.set(piece, filled);
-        filled += piece.length;
-      },
-      () =>
+    return collectName(fields.nameLength, (name) =>
         stream(skip, ignore, () => {
           centralEntries++;
           record(centralRecords, offset, fields, name);
