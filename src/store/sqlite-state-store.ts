@@ -93,6 +93,9 @@ export class SqliteStateStore implements StateStore {
     const row = this.q('SELECT data FROM access_keys WHERE access_key_id = ?').pluck().get(accessKeyId) as string | undefined;
     return row === undefined ? undefined : decodeRecord<AccessKeyRecord>(row);
   }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.q('DELETE FROM access_keys WHERE access_key_id = ?').run(accessKeyId).changes > 0;
+  }
   async listAccessKeys(accountId: string): Promise<AccessKeyRecord[]> {
     return (this.q('SELECT data FROM access_keys WHERE account_id = ? ORDER BY access_key_id').pluck().all(accountId) as string[]).map((r) =>
       decodeRecord<AccessKeyRecord>(r),

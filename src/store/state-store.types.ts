@@ -30,6 +30,8 @@ export interface StateStore {
   putAccessKey(key: AccessKeyRecord): Promise<void>;
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   listAccessKeys(accountId: string): Promise<AccessKeyRecord[]>;
+  /** Removes an access key for good; false when there was none. */
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
 
   getProfile(accountId: string, profileName: string): Promise<ProfileRecord | undefined>;
   /**

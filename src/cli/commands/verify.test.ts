@@ -3,7 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runVerify } from './verify.js';
+import { runCli } from '../program.js';
+import type { CliIo } from '../io.js';
+
+/** `signer verify …` through the whole command line (commander), with files and output captured. */
+const runVerify = (argv: string[], io: Pick<CliIo, 'stdout' | 'stderr' | 'readFile'>) => runCli(['verify', ...argv], io);
 
 const V = fileURLToPath(new URL('../../../test/vectors/bootloaders/', import.meta.url));
 const OTA = fileURLToPath(new URL('../../../test/vectors/ota/', import.meta.url));
