@@ -57,4 +57,4 @@ export function dateArg(value: string): Date {
   return d;
 }
 
-export const JSON_OPTION = (): Option => new Option('--json', 'print the result as JSON (default: a table)');
+export const JSON_OPTION = (): Option => new Option('--json', 'print the result as JSON');
