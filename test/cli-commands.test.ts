@@ -155,7 +155,7 @@ describe('listings', () => {
     const certs = await cli('certificates', 'list');
     expect(certs.out).toMatch(/^CERTIFICATE ARN +SUBJECT +KEY +STATUS +NOT AFTER$/m);
     expect(certs.out).toContain(certArn);
-    expect(JSON.parse((await cli('certificates', 'list', '--json')).out)).toEqual([expect.objectContaining({ certificateArn: certArn, keyAlgorithm: 'EC-prime256v1' })]);
+    expect(JSON.parse((await cli('certificates', 'list', '--json')).out)).toEqual([expect.objectContaining({ certificateArn: certArn, keyAlgorithm: 'EC_prime256v1', status: 'ISSUED' })]);
   });
 });
 
