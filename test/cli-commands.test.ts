@@ -83,7 +83,7 @@ describe('signer sign', () => {
     // A tampered payload inside the object is refused.
     const doc = JSON.parse(readFileSync(f('firmware.signed'), 'utf8')) as { payload: string };
     const bytes = Buffer.from(doc.payload, 'base64');
-    bytes[1000] ^= 1;
+    bytes[1000] = bytes[1000]! ^ 1;
     writeFileSync(f('tampered.signed'), JSON.stringify({ ...doc, payload: bytes.toString('base64') }));
     const bad = await cli('verify', '--cert', f('ca/dev-signer.cert.pem'), f('tampered.signed'));
     expect(bad.code).toBe(1);

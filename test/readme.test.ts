@@ -160,6 +160,7 @@ async function runDocument(doc: string): Promise<void> {
     '<the old access key id listed above>': () => t.admin.accessKeyId,
   };
   let lastArn = '';
+  const deleted: string[] = [];
   try {
     for (const step of steps) {
       let command = step.command.replaceAll('http://127.0.0.1:8080', t.url).replaceAll('http://127.0.0.1:9000', t.server.s3Url);
@@ -171,6 +172,8 @@ async function runDocument(doc: string): Promise<void> {
       const where = `${doc}:${step.line}: ${step.command}\n--- stdout\n${r.out}--- stderr\n${r.err}`;
       expect(r.code, where).toBe(0);
       for (const re of expectations(command)) expect(r.out, where).toMatch(new RegExp(re.source, re.flags.includes('m') ? re.flags : `${re.flags}m`));
+      if (/keys delete (\S+)/.test(command)) deleted.push(/keys delete (\S+)/.exec(command)![1]!);
+      if (/keys list/.test(command)) for (const k of deleted) expect(r.out, where).not.toContain(k);
       const arn = /arn:aws:acm:[^\s"]+/.exec(r.out);
       if (arn) lastArn = arn[0];
     }
