@@ -3,7 +3,16 @@ import { AuditTrail } from '../../events/index.js';
 import { SqliteStateStore } from '../../store/index.js';
 import type { CliIo } from '../io.js';
 import { printTable } from '../output.js';
-import type { AuditOptions } from '../commands/audit.js';
+import type { DataDirOptions } from '../commands/common.js';
+
+/** The options of `signer audit` (commands/audit.ts). */
+export interface AuditOptions extends DataDirOptions {
+  eventName?: string;
+  accountId?: string;
+  since?: Date;
+  limit: number;
+  json?: boolean;
+}
 
 export async function runAudit(io: CliIo, dataDir: string, opts: AuditOptions): Promise<number> {
   const store = SqliteStateStore.open(join(dataDir, 'state.db'));

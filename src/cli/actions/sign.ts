@@ -21,7 +21,17 @@ import { clientContext, type ClientContext } from '../client-context.js';
 import { CliFailure, UsageError, type CliIo } from '../io.js';
 import { printJson } from '../output.js';
 import { formatBytes, Progress } from '../progress.js';
-import type { SignOptions } from '../commands/sign.js';
+import type { DataDirOptions } from '../commands/common.js';
+
+/** The options of `signer sign` (commands/sign.ts). */
+export interface SignOptions extends DataDirOptions {
+  profile: string;
+  output?: string;
+  profileOwner?: string;
+  credentials: string;
+  bucket?: string;
+  json?: boolean;
+}
 
 /** How often the job is polled (DescribeSigningJob). */
 const POLL_MS = 200;

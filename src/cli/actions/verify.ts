@@ -19,7 +19,32 @@ import {
   type TrustStoreInput,
 } from '../../../firmware-verifier/index.js';
 import { readInput, UsageError, type CliIo } from '../io.js';
-import type { VerifyOptions } from '../commands/verify.js';
+
+/** The options of `signer verify` (commands/verify.ts). */
+export interface VerifyOptions {
+  format?: FormatId;
+  key?: string[];
+  cert?: string[];
+  root?: string[];
+  intermediate?: string[];
+  signature?: string;
+  signatureBase64?: string;
+  signatureMethod?: 'sig-sha256-ecdsa' | 'sig-sha256-rsa';
+  signerCert?: string;
+  strict?: boolean;
+  at?: Date;
+  slotSize?: number;
+  hash?: string[];
+  securityCounter?: number;
+  minVersion?: string;
+  efuseDigest?: string[];
+  revokedSlot?: string[];
+  secureVersion?: number;
+  envelope?: string;
+  allowedProfileVersionArn?: string[];
+  maxSize?: number;
+  json?: boolean;
+}
 
 function parseVersion(value: string): { major: number; minor: number; revision: number; build?: number } {
   const m = /^(\d+)\.(\d+)\.(\d+)(?:\+(\d+))?$/.exec(value);

@@ -2,15 +2,8 @@
 import { Option } from 'commander';
 import type { CommandGroup } from '../command-group.types.js';
 import { DATA_ENV, helpFooter } from '../help.js';
-import { configFrom, dateArg, integerArg, JSON_OPTION, withDataDir, type DataDirOptions } from './common.js';
-
-export interface AuditOptions extends DataDirOptions {
-  eventName?: string;
-  accountId?: string;
-  since?: Date;
-  limit: number;
-  json?: boolean;
-}
+import type { AuditOptions } from '../actions/audit.js';
+import { configFrom, dateArg, integerArg, JSON_OPTION, withDataDir } from './common.js';
 
 export const audit: CommandGroup = {
   register(program, ctx) {

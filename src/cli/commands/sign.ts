@@ -2,16 +2,8 @@
 import { Option } from 'commander';
 import type { CommandGroup } from '../command-group.types.js';
 import { DATA_ENV, helpFooter } from '../help.js';
-import { dataDirOf, JSON_OPTION, withDataDir, type DataDirOptions } from './common.js';
-
-export interface SignOptions extends DataDirOptions {
-  profile: string;
-  output?: string;
-  profileOwner?: string;
-  credentials: string;
-  bucket?: string;
-  json?: boolean;
-}
+import type { SignOptions } from '../actions/sign.js';
+import { dataDirOf, JSON_OPTION, withDataDir } from './common.js';
 
 export const sign: CommandGroup = {
   register(program, ctx) {

@@ -2,35 +2,11 @@
 import { Option } from 'commander';
 import type { CommandGroup } from '../command-group.types.js';
 import { helpFooter } from '../help.js';
+import type { VerifyOptions } from '../actions/verify.js';
 import { collect, dateArg, integerArg, JSON_OPTION } from './common.js';
 
 /** firmware-verifier's formats (a test checks this list against `FORMATS`). */
 export const VERIFY_FORMATS = ['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 'notation', 'lambda-zip'] as const;
-
-export interface VerifyOptions {
-  format?: (typeof VERIFY_FORMATS)[number];
-  key?: string[];
-  cert?: string[];
-  root?: string[];
-  intermediate?: string[];
-  signature?: string;
-  signatureBase64?: string;
-  signatureMethod?: 'sig-sha256-ecdsa' | 'sig-sha256-rsa';
-  signerCert?: string;
-  strict?: boolean;
-  at?: Date;
-  slotSize?: number;
-  hash?: string[];
-  securityCounter?: number;
-  minVersion?: string;
-  efuseDigest?: string[];
-  revokedSlot?: string[];
-  secureVersion?: number;
-  envelope?: string;
-  allowedProfileVersionArn?: string[];
-  maxSize?: number;
-  json?: boolean;
-}
 
 const many = (flags: string, what: string) => new Option(flags, `${what}; repeatable`).argParser(collect);
 
