@@ -44,6 +44,11 @@ export interface VerifyOptions {
   allowedProfileVersionArn?: string[];
   maxSize?: number;
   json?: boolean;
+  mode?: 'Warn' | 'Enforce';
+  trustedRoot?: string[];
+  dataDir?: string;
+  endpoint?: string;
+  region?: string;
 }
 
 function parseVersion(value: string): { major: number; minor: number; revision: number; build?: number } {
@@ -190,6 +195,21 @@ function oversizeHint(format: FormatId, o: VerifyOptions, size: number): string 
 
 /** Runs `signer verify`; returns the exit code (0 accepted, 1 rejected; usage errors throw UsageError). */
 export async function runVerify(io: CliIo, imagePath: string, payloadPath: string | undefined, o: VerifyOptions): Promise<number> {
+  if (o.mode !== undefined || o.trustedRoot !== undefined || o.dataDir !== undefined || o.endpoint !== undefined) {
+    if (o.format !== 'lambda-zip') throw new UsageError('--mode, --trusted-root, --data-dir and --endpoint go with --format lambda-zip');
+    if (payloadPath !== undefined) throw new UsageError('a Lambda package is one file');
+    const { runLambdaReport } = await import('./lambda-report.js');
+    return runLambdaReport(io, imagePath, {
+      roots: [...(o.root ?? []), ...(o.trustedRoot ?? [])],
+      allowed: o.allowedProfileVersionArn ?? [],
+      mode: o.mode ?? 'Warn',
+      ...(o.at === undefined ? {} : { at: o.at }),
+      ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+      ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+      ...(o.region === undefined ? {} : { region: o.region }),
+      ...(o.maxSize === undefined ? {} : { maxSize: o.maxSize }),
+    });
+  }
   const input = await readInput(io, imagePath, 'IMAGE');
   const signed = signedObject(input, imagePath);
   if (signed && o.format !== undefined && o.format !== signed.format) {

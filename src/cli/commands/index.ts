@@ -10,6 +10,5 @@ import { platforms } from './platforms.js';
 import { serve } from './serve.js';
 import { sign } from './sign.js';
 import { verify } from './verify.js';
-import { verifyLambda } from './verify-lambda.js';
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [serve, sign, verify, platforms, certificates, accounts, keys, audit, verifyLambda];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [serve, sign, verify, platforms, certificates, accounts, keys, audit];

@@ -37,6 +37,11 @@ export const verify: CommandGroup = {
       .addOption(new Option('--secure-version <n>', 'esp32-sbv2: eFuse SECURE_VERSION (app anti-rollback)').argParser(integerArg))
       .option('--envelope <file>', 'notation: the JWS signature envelope of IMAGE')
       .addOption(many('--allowed-profile-version-arn <arn>', 'notation, lambda-zip: allowed signer'))
+      .addOption(new Option('--mode <mode>', "lambda-zip: report Lambda's checks (integrity, expiry, mismatch, revocation) under this policy").choices(['Warn', 'Enforce']))
+      .addOption(many('--trusted-root <pem>', 'lambda-zip: same as --root'))
+      .option('--data-dir <dir>', 'lambda-zip --mode: ask the server of this data folder about revocation')
+      .option('--endpoint <url>', 'lambda-zip --mode: ask this Signer endpoint about revocation (AWS_* credentials)')
+      .option('--region <region>', 'region for --endpoint (default AWS_REGION or us-east-1)')
       .addOption(new Option('--max-size <n>', 'largest image accepted in bytes (default 64 MiB; mcuboot uses --slot-size)').argParser(integerArg))
       .addOption(JSON_OPTION())
       .addHelpText(
@@ -46,12 +51,15 @@ export const verify: CommandGroup = {
             'Given the signed object the server wrote for a FreeRTOS / IoT platform (JSON with "signature" and\n' +
             '"metadata"), the format, signature and signature method come from it: JSONEmbedded carries the image,\n' +
             'JSONDetached needs the signed file as [payload]. The trust (--cert, --key, --root) is always yours.\n' +
-            'Lambda packages: --format lambda-zip (or the Warn/Enforce report of the hidden alias verify-lambda).',
-          env: ['NO_COLOR'],
+            'Lambda packages: --format lambda-zip checks as a device would (OK/FAIL); add --mode Warn|Enforce for\n' +
+            "Lambda's deployment report (integrity, expiry, mismatch, revocation): Warn exits 0 with warnings, Enforce\n" +
+            'exits 1 on any failed check; integrity failures exit 1 in both.',
+          env: ['NO_COLOR', 'SIGNER_DATA_DIR', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION'],
           examples: [
             'signer verify --format mcuboot --key root-ec-p256.pem zephyr.signed.bin',
             'signer verify --cert ca/dev-signer.cert.pem firmware.signed',
             'signer verify --cert ca/dev-signer.cert.pem firmware.detached.json firmware.bin',
+            'signer verify --format lambda-zip --mode Enforce --root ca.pem --data-dir data fn.signed.zip',
           ],
         }),
       )
@@ -59,6 +67,26 @@ export const verify: CommandGroup = {
         ctx.run(async () => {
           const { runVerify } = await import('../actions/verify.js');
           return runVerify(ctx.io, image, payload, opts);
+        }),
+      );
+
+    // The former `signer verify-lambda`, kept for scripts: the same code as `verify --format lambda-zip --mode`.
+    program
+      .command('verify-lambda', { hidden: true })
+      .description("alias of 'signer verify --format lambda-zip --mode Warn|Enforce'")
+      .argument('<package>', 'the signed Lambda deployment package')
+      .addOption(many('--trusted-root <pem>', 'trusted root certificate'))
+      .addOption(many('--allowed-profile-version-arn <arn>', 'allowed signer'))
+      .addOption(new Option('--mode <mode>', 'policy').choices(['Warn', 'Enforce']).default('Warn'))
+      .option('--data-dir <dir>', 'ask the server of this data folder about revocation')
+      .option('--endpoint <url>', 'ask this Signer endpoint about revocation')
+      .option('--region <region>', 'region for --endpoint')
+      .addOption(new Option('--at <iso>', 'check instant').argParser(dateArg))
+      .addHelpText('after', helpFooter({ env: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'], examples: ['signer verify --format lambda-zip --mode Enforce --root ca.pem fn.signed.zip'] }))
+      .action((pkg: string, opts: VerifyOptions) =>
+        ctx.run(async () => {
+          const { runVerify } = await import('../actions/verify.js');
+          return runVerify(ctx.io, pkg, undefined, { ...opts, format: 'lambda-zip' });
         }),
       );
   },
