@@ -33,14 +33,15 @@ function newAccountId(): string {
 }
 
 /**
- * Accounts (12-digit ids) and their access keys; secrets sealed at rest.
+ * Accounts (12-digit ids) and their access keys; secrets sealed at rest, opened ones cached in memory.
  *
- * The SigV4 lookup reads the key's record on every request (one indexed SQLite read), so a key that
- * another process (`signer keys deactivate|delete`) deactivates or deletes is refused on the next
- * request. Only the opened secret is cached, keyed by its sealed bytes.
+ * The cache is emptied whenever an access key changes (the store's access-key version counter,
+ * bumped by every update or delete from any process and read on every lookup: one indexed row), so a
+ * key that `signer keys deactivate|delete` changes is refused on the next request to a running server.
  */
 export class Accounts {
-  private readonly opened = new Map<string, { sealed: Uint8Array; secret: string }>();
+  private readonly cache = new Map<string, CredentialRecord>();
+  private cacheVersion: number | undefined;
   constructor(
     private readonly store: StateStore,
     private readonly box: SecretBox,
@@ -72,17 +73,23 @@ export class Accounts {
 
   /** SigV4 credential lookup: the opened secret of a key that is Active now. */
   lookup = async (accessKeyId: string): Promise<CredentialRecord | undefined> => {
+    const version = this.store.accessKeysVersion();
+    if (version !== this.cacheVersion) {
+      this.cache.clear();
+      this.cacheVersion = version;
+    }
+    const hit = this.cache.get(accessKeyId);
+    if (hit) return hit;
     const k = await this.store.getAccessKey(accessKeyId);
-    if (!k || k.status !== 'Active') {
-      this.opened.delete(accessKeyId);
-      return undefined;
-    }
-    let hit = this.opened.get(accessKeyId);
-    if (!hit || !Buffer.from(hit.sealed).equals(Buffer.from(k.secretSealed))) {
-      hit = { sealed: k.secretSealed, secret: this.box.open(k.secretSealed, accessKeyId) };
-      this.opened.set(accessKeyId, hit);
-    }
-    return { accessKeyId, accountId: k.accountId, principalArn: k.principalArn, secretAccessKey: hit.secret };
+    if (!k || k.status !== 'Active') return undefined;
+    const cred: CredentialRecord = {
+      accessKeyId,
+      accountId: k.accountId,
+      principalArn: k.principalArn,
+      secretAccessKey: this.box.open(k.secretSealed, accessKeyId),
+    };
+    this.cache.set(accessKeyId, cred);
+    return cred;
   };
 
   /** The keys of an account (or of every account), without secrets. */
@@ -99,7 +106,7 @@ export class Accounts {
     const k = await this.store.getAccessKey(accessKeyId);
     if (!k) throw new AccountsError(`access key ${accessKeyId} does not exist`);
     await this.store.putAccessKey({ ...k, status: 'Inactive' });
-    this.opened.delete(accessKeyId);
+    this.cache.delete(accessKeyId);
   }
 
   /** Deletes a key for good. An Active key needs `force` (deactivate first, so whatever still uses it shows up). */
@@ -108,7 +115,7 @@ export class Accounts {
     if (!k) throw new AccountsError(`access key ${accessKeyId} does not exist`);
     if (k.status === 'Active' && !opts.force) throw new AccountsError(`access key ${accessKeyId} is Active: deactivate it first ('signer keys deactivate ${accessKeyId}') or pass --force`);
     await this.store.deleteAccessKey(accessKeyId);
-    this.opened.delete(accessKeyId);
+    this.cache.delete(accessKeyId);
   }
 
   /**
