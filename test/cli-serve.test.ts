@@ -4,10 +4,12 @@
  * commands against a stopped server say so (endpoint, not running, --data-dir).
  */
 import '../src/sdk/quiet-node-warning.js';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ListSigningPlatformsCommand } from '@aws-sdk/client-signer';
 import { loadConfig } from '../src/config/index.js';
@@ -17,6 +19,7 @@ import { SqliteStateStore } from '../src/store/index.js';
 import { runCli } from '../src/cli/program.js';
 import { startChildServer } from './support/child-server.js';
 
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const dirs: string[] = [];
 const fresh = () => {
   const d = mkdtempSync(join(tmpdir(), 'cli-serve-'));
@@ -88,5 +91,14 @@ describe('signer serve', () => {
     expect(r.err).toContain(join(dataDir, 'endpoints.json'));
     expect(r.err).toMatch(/--data-dir DIR or SIGNER_DATA_DIR/);
     expect(r.err).not.toMatch(/^connect ECONNREFUSED/m);
+
+    // The same as a user runs it (a process of its own): exit 1, the message, and no SDK Node-version warning.
+    const env = { ...process.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const proc = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'platforms', '--data-dir', dataDir], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(proc.status).toBe(1);
+    expect(proc.stderr).toMatch(/^signer platforms: cannot reach the Signer API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(proc.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(proc.stdout).toBe('');
   });
 });
