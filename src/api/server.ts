@@ -7,7 +7,7 @@ import type { Logger } from '../log/index.js';
 import { SignerError, type SignerService } from '../signer/index.js';
 import { ApiError, ErrorRegistry } from './api-error.js';
 import { Codec, InputError } from './codec.js';
-import { HANDLERS } from './handlers.js';
+import { checkHandlers, HANDLERS, type Handler } from './handlers.js';
 import type { ServiceModel } from './model.js';
 import { Router } from './router.js';
 import { Throttle } from './throttle.js';
@@ -35,6 +35,8 @@ export interface ApiServerDeps {
   maxClockSkewMs: number;
   throttle: { ratePerSecond: number; burst: number };
   targets?: TargetService[];
+  /** The operation handlers; default: HANDLERS. Checked against the model at construction. */
+  handlers?: Readonly<Record<string, Handler>>;
 }
 
 const AUTH_ERROR_TYPES: Record<AuthError['code'], string> = {
@@ -78,9 +80,13 @@ export class ApiServer {
   private readonly codec: Codec;
   private readonly errors: ErrorRegistry;
   private readonly throttle: Throttle;
+  private readonly handlers: Readonly<Record<string, Handler>>;
   private server: Server | undefined;
 
+  /** @throws Error when a model operation has no handler (a wiring mistake fails at start). */
   constructor(private readonly deps: ApiServerDeps) {
+    this.handlers = deps.handlers ?? HANDLERS;
+    checkHandlers(deps.model, this.handlers);
     this.router = new Router(deps.model);
     this.codec = new Codec(deps.model);
     this.errors = new ErrorRegistry(deps.model);
@@ -220,7 +226,7 @@ export class ApiServer {
           headers: req.headers,
           body: body.toString('utf8'),
         });
-        const out = await HANDLERS[op.name]!(this.deps.service, caller, input);
+        const out = await this.handlers[op.name]!(this.deps.service, caller, input);
         responseBody = this.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }

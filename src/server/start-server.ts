@@ -17,7 +17,7 @@ import {
 } from '../keys/index.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
-import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
+import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateKeyType } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
 import { listenWithFallback } from './listen.js';
 
@@ -39,9 +39,6 @@ export interface RunningServer {
   logger: Logger;
   close(): Promise<void>;
 }
-
-/** Which key types an encryption algorithm signs with. */
-const KEY_TYPES_FOR: Record<string, RegExp> = { ECDSA: /^EC_/, RSA: /^RSA_/, ED25519: /^ED25519$/ };
 
 /** Wires the capabilities together and starts listening. The only place (with src/cli) that does. */
 export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
@@ -69,28 +66,18 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     backend: hsm ?? fileBackend,
     otherBackends: hsm ? [fileBackend] : [],
   });
-  const checkCertificate: CertificateCheck = async (arn, accountId, fit) => {
-    let keyType: string;
+  // Whether the key fits the platform is checked in one place, with the descriptor (src/signer/profiles.ts).
+  const certificateKeyType: CertificateKeyType = async (arn, accountId) => {
     try {
-      keyType = (await certificates.getCertificate(arn, { accountId, region: config.region })).facts.keyType;
+      return (await certificates.getCertificate(arn, { accountId, region: config.region })).facts.keyType;
     } catch (e) {
       if (isKeysError(e, 'NOT_FOUND') || isKeysError(e, 'INVALID_ARN')) throw new SignerError('ResourceNotFoundException', `Certificate ${arn} does not exist.`);
       throw e;
-    }
-    // The platform's exact key types when it lists them (P-256 only for IoT DM), else the algorithm's family.
-    const fits = fit.allowedKeyTypes ? fit.allowedKeyTypes.includes(keyType) : (KEY_TYPES_FOR[fit.encryptionAlgorithm]?.test(keyType) ?? true);
-    if (!fits) {
-      const want = fit.allowedKeyTypes ? ` (it takes ${fit.allowedKeyTypes.join(', ')})` : '';
-      throw new SignerError('ValidationException', `Certificate ${arn} has a ${keyType} key, which cannot sign with ${fit.encryptionAlgorithm} on this platform${want}.`);
     }
   };
 
   const objects = await createFsObjectStore({ root: join(config.dataDir, 'objects') });
   const platforms = new PlatformRegistry();
-  const service = new SignerService(
-    { store, platforms, tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')), region: config.region, now: () => new Date() },
-    { checkCertificate },
-  );
   const sinks: EventSink[] = [];
   if (config.events.webhook) sinks.push(new WebhookSink({ ...config.events.webhook, timeoutMs: 10_000 }, logger));
   if (config.events.mqtt) sinks.push(await MqttSink.connect(config.events.mqtt.url, config.events.mqtt.topic, logger));
@@ -106,7 +93,10 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       for (const event of jobStatusEvents(job, config.region)) for (const sink of sinks) sink.publish(event);
     },
   });
-  service.jobs.engine = jobs;
+  const service = new SignerService(
+    { store, platforms, tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')), region: config.region, now: () => new Date() },
+    { engine: jobs, certificateKeyType },
+  );
 
   // A certificate that an Active profile signs with cannot be deleted (ACM's ResourceInUseException).
   const acm = createAcmService({ certificates, inUseBy: (arn) => store.profilesUsingCertificate(arn) });
