@@ -64,6 +64,8 @@ const ENV: Record<string, keyof ConfigInput> = {
   SIGNER_PKCS11_TOKEN_LABEL: 'pkcs11TokenLabel',
   SIGNER_PKCS11_PIN: 'pkcs11Pin',
 };
+/** Every environment variable the configuration reads (the CLI's help lists them all). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(ENV));
 const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries']);
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 

@@ -50,8 +50,6 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   const store = SqliteStateStore.open(config.database.file);
   const master = loadOrCreateMasterKey(config.dataDir);
   const accounts = new Accounts(store, new SecretBox(master.bytes, 'access-keys'));
-  const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
-  if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
   // Keys: certificates and wrapped private keys live in the same SQLite file, under their own migrations.
   const keysStore = createSqliteKeysStore(store.db);
@@ -129,10 +127,14 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     targets: [acmTarget],
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
-  const apiUrl = `http://${host}:${apiPort}`;
+  // Both ports are bound before the first account or credentials file is written: a start that fails
+  // on a taken port leaves the data folder as it found it (apart from the empty state file).
   let s3Close: () => Promise<void> = async () => undefined;
-  const s3Port = await listenWithFallback(
+  let apiPort: number;
+  let s3Port: number;
+  try {
+    apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
+    s3Port = await listenWithFallback(
     'embedded S3',
     config.s3,
     async (p) => {
@@ -148,8 +150,19 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       return s3.port;
     },
     logger,
-  );
+    );
+  } catch (e) {
+    await api.close().catch(() => undefined);
+    await jobs.stop();
+    for (const sink of sinks) await sink.close();
+    await hsm?.close();
+    await store.close();
+    throw e;
+  }
+  const apiUrl = `http://${host}:${apiPort}`;
   const s3Url = `http://${host}:${s3Port}`;
+  const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
+  if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
   writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n');
   logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();

@@ -71,7 +71,7 @@ export class Profiles {
       throw new SignerError('ValidationException', 'profileName must be 2-64 characters of A-Z, a-z, 0-9 and _.');
     }
     const platform = platforms.get(input.platformId);
-    if (!platform) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'.`);
+    if (!platform) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'; valid platform ids: ${platforms.all().map((p) => p.descriptor.platformId).join(', ')}.`);
     if (platform.extras.requiresCertificate && !input.signingMaterial) {
       throw new SignerError('ValidationException', `Platform ${input.platformId} requires signingMaterial.certificateArn.`);
     }

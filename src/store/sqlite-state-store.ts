@@ -45,6 +45,16 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX audit_account_time ON audit(account_id, event_time);
     `,
   },
+  {
+    version: 2,
+    description: 'access key change counter: bumped by every update or delete of an access key, from any process',
+    sql: `
+      CREATE TABLE access_keys_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO access_keys_version (id, version) VALUES (1, 0);
+      CREATE TRIGGER access_keys_updated AFTER UPDATE ON access_keys BEGIN UPDATE access_keys_version SET version = version + 1 WHERE id = 1; END;
+      CREATE TRIGGER access_keys_deleted AFTER DELETE ON access_keys BEGIN UPDATE access_keys_version SET version = version + 1 WHERE id = 1; END;
+    `,
+  },
 ];
 
 interface ProfileRow {
@@ -92,6 +102,12 @@ export class SqliteStateStore implements StateStore {
   async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
     const row = this.q('SELECT data FROM access_keys WHERE access_key_id = ?').pluck().get(accessKeyId) as string | undefined;
     return row === undefined ? undefined : decodeRecord<AccessKeyRecord>(row);
+  }
+  accessKeysVersion(): number {
+    return this.q('SELECT version FROM access_keys_version WHERE id = 1').pluck().get() as number;
+  }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.q('DELETE FROM access_keys WHERE access_key_id = ?').run(accessKeyId).changes > 0;
   }
   async listAccessKeys(accountId: string): Promise<AccessKeyRecord[]> {
     return (this.q('SELECT data FROM access_keys WHERE account_id = ? ORDER BY access_key_id').pluck().all(accountId) as string[]).map((r) =>

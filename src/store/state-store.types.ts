@@ -30,6 +30,13 @@ export interface StateStore {
   putAccessKey(key: AccessKeyRecord): Promise<void>;
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   listAccessKeys(accountId: string): Promise<AccessKeyRecord[]>;
+  /**
+   * A counter that changes whenever an access key is updated (deactivated) or deleted, by this process
+   * or another one (`signer keys deactivate|delete`). A credential cache compares it on every lookup.
+   */
+  accessKeysVersion(): number;
+  /** Removes an access key for good; false when there was none. */
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
 
   getProfile(accountId: string, profileName: string): Promise<ProfileRecord | undefined>;
   /**
