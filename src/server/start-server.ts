@@ -6,6 +6,7 @@ import { ConfigError, type Config } from '../config/index.js';
 import { AuditTrail, MqttSink, WebhookSink, jobStatusEvents, type EventSink } from '../events/index.js';
 import { JobRunner } from '../jobs/index.js';
 import {
+  acmAuditParameters,
   createAcmService,
   createCertificateManager,
   createEncryptedFileBackend,
@@ -115,6 +116,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     signingName: 'acm',
     eventSource: 'acm.amazonaws.com',
     handlers: acm.handlers,
+    auditParameters: acmAuditParameters,
     // 5xx details (key ids, PKCS#11 return codes) stay in the log; clients get a generic message.
     mapError: (e) => {
       if (!isKeysError(e)) return undefined;
