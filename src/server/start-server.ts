@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
+import { secureDataDir } from './data-dir.js';
 import { listenWithFallback } from './listen.js';
 
 /** A running server and the handles tests and the CLI need. */
@@ -47,10 +48,11 @@ const KEY_TYPES_FOR: Record<string, RegExp> = { ECDSA: /^EC_/, RSA: /^RSA_/, ED2
 /** Wires the capabilities together and starts listening. The only place (with src/cli) that does. */
 export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.database.kind !== 'sqlite') {
     throw new ConfigError('SIGNER_DATABASE_URL: the PostgreSQL backend is not available in this version; unset it to use the embedded SQLite store.');
   }
+  // Before anything in it is opened: 0700/0600 for what exists (older versions left 0755/0644), umask 077 for what comes.
+  secureDataDir(config.dataDir, { databaseFile: config.database.file, logger });
   const store = SqliteStateStore.open(config.database.file);
   const master = loadOrCreateMasterKey(config.dataDir);
   const accounts = new Accounts(store, new SecretBox(master.bytes, 'access-keys'));
@@ -162,7 +164,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     logger,
   );
   const s3Url = `http://${host}:${s3Port}`;
-  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n');
+  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n', { mode: 0o600 });
   logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();
 
