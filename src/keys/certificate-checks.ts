@@ -12,10 +12,12 @@
 import { createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
+  BasicConstraints,
   Certificate as AsnCertificate,
   ExtendedKeyUsage,
   KeyUsage,
   KeyUsageFlags,
+  id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
 } from '@peculiar/asn1-x509';
@@ -219,7 +221,7 @@ export function checkCodeSigningImport(input: { certificatePem: string; privateK
     throw new KeysError('CERT_KEY_USAGE', 'Invalid key usage in Certificate. The key usage must include DigitalSignature.');
   }
   // A CA's key can mint certificates: it is not signing material (docs/keys.md, docs/security.md).
-  if (leaf.ca || (facts.keyUsages ?? []).includes('CERTIFICATE_SIGNING')) {
+  if (assertsCa(leafDer) || (facts.keyUsages ?? []).includes('CERTIFICATE_SIGNING')) {
     throw new KeysError(
       'CERT_IS_CA',
       'A CA certificate (basicConstraints CA:TRUE or keyCertSign) cannot be imported as signing material; import a code-signing certificate it issued.',
@@ -253,6 +255,16 @@ export function checkCodeSigningImport(input: { certificatePem: string; privateK
     for (const rest of pool) chainDer.push(rest.der);
   }
   return { facts, leafDer, chainDer };
+}
+
+/**
+ * Whether basicConstraints says cA=TRUE. Node's `X509Certificate.ca` is OpenSSL's X509_check_ca,
+ * which answers false for CA:TRUE without keyCertSign; the extension itself is what we refuse.
+ */
+function assertsCa(der: Uint8Array): boolean {
+  const asn = AsnConvert.parse(der, AsnCertificate);
+  const ext = (asn.tbsCertificate.extensions ?? []).find((e) => e.extnID === id_ce_basicConstraints);
+  return ext !== undefined && AsnConvert.parse(ext.extnValue.buffer, BasicConstraints).cA === true;
 }
 
 function safeVerify(child: NodeX509, issuer: NodeX509): boolean {
