@@ -104,6 +104,7 @@ export class AuditTrail {
   private sampleMinute = 0;
   private sampledThisMinute = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate = false;
   constructor(
     private readonly store: StateStore,
     private readonly now: () => Date = () => new Date(),
@@ -135,18 +136,30 @@ export class AuditTrail {
   async settle(scope: PendingAudit): Promise<void> {
     scope.closed = true;
     if (!scope.written) {
-      await this.store.appendAudit([scope.record]);
+      await this.enqueue(scope.record, true);
       scope.written = true;
     }
   }
 
   /** Records a call that changed nothing: `durable` resolves once committed, otherwise it joins the read batch. */
   record(e: AuditInput, opts: { durable: boolean } = { durable: true }): Promise<void> {
-    const rec = this.build(e);
-    if (opts.durable) return this.store.appendAudit([rec]);
+    return this.enqueue(this.build(e), opts.durable);
+  }
+
+  /**
+   * Durable records are committed at the end of the current event-loop turn (one commit for all
+   * of that turn) and the promise resolves then; others join the batch committed within
+   * {@link READ_BATCH_MS} ms.
+   */
+  private enqueue(rec: AuditRecord, durable: boolean): Promise<void> {
     return new Promise((done, fail) => {
       this.pending.push({ rec, done, fail });
-      this.schedule();
+      if (durable) {
+        if (!this.immediate) {
+          this.immediate = true;
+          setImmediate(() => void this.flush());
+        }
+      } else this.schedule();
     });
   }
 
@@ -171,13 +184,14 @@ export class AuditTrail {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.immediate) return;
     this.timer = setTimeout(() => void this.flush(), READ_BATCH_MS);
     this.timer.unref();
   }
 
   /** Writes everything pending now. */
   async flush(): Promise<void> {
+    this.immediate = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
