@@ -152,7 +152,24 @@ describe('[Security 9] the data directory is the server user\'s only', () => {
       expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
       expect(openToOthers(dataDir)).toEqual([]);
     } finally {
-      await s.stop();
+      await s.stop({ keepData: true });
+    }
+
+    // As an older version left it: everything 0755/0644, master.key included. A restart fixes it all.
+    const widen = (p: string) => {
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) return;
+      chmodSync(p, st.isDirectory() ? 0o755 : 0o644);
+      if (st.isDirectory()) for (const e of readdirSync(p)) widen(join(p, e));
+    };
+    widen(dataDir);
+    expect(openToOthers(dataDir).length).toBeGreaterThan(5);
+    const again = await startTestServer({ dataDir });
+    try {
+      expect(openToOthers(dataDir)).toEqual([]);
+      await again.admin.client.send(new PutSigningProfileCommand({ profileName: 'modes_again', platformId: 'AWSLambda-SHA384-ECDSA' }));
+    } finally {
+      await again.stop();
     }
   });
 });
