@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AuthError, parseRawQuery, verifySigV4, type CredentialLookup, type VerifiedRequest } from '../auth/index.js';
 import type { AuditTrail } from '../events/index.js';
 import type { Logger } from '../log/index.js';
+import type { PendingAudit } from '../store/index.js';
 import { SignerError, type SignerService } from '../signer/index.js';
 import { ApiError, ErrorRegistry } from './api-error.js';
 import { Codec, InputError } from './codec.js';
@@ -20,6 +21,11 @@ export interface TargetService {
   signingName: string;
   eventSource: string;
   handlers: Record<string, (input: unknown, caller: { accountId: string; arn: string; region: string }) => Promise<unknown>>;
+  /**
+   * The request members an operation's audit record keeps (the service knows its model; unknown
+   * members of a raw JSON body never reach the trail). Absent: the parsed body, bounded by the trail.
+   */
+  auditParameters?(operation: string, input: unknown): Record<string, unknown> | undefined;
   /** Maps a thrown error to (type, status, message), or undefined when it is not this service's error. */
   mapError(e: unknown): { type: string; status: number; message: string } | undefined;
 }
@@ -183,6 +189,14 @@ export class ApiServer {
     const eventSource = target ? target.eventSource : 'signer.amazonaws.com';
     let verified: VerifiedRequest | undefined;
     let input: Record<string, unknown> | undefined;
+    // A state-changing call's audit scope: the store commits its record with the change (events/audit-trail.ts).
+    const durable = !READ_ONLY.test(eventName);
+    let scope: PendingAudit | undefined;
+    const auditBase = () => ({
+      eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
+      accessKeyId: verified?.credential.accessKeyId, sourceIPAddress, userAgent, requestId,
+      requestParameters: target ? target.auditParameters?.(eventName, input) ?? input : input,
+    });
     try {
       if (!target && !route) {
         throw this.errors.create('UnknownOperationException', `No operation matches ${method} ${rawPath}.`);
@@ -216,7 +230,10 @@ export class ApiServer {
           }
         }
         input = parsed as Record<string, unknown>;
-        const out = await handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region });
+        if (durable) scope = this.deps.audit.open(auditBase());
+        const out = await this.deps.audit.within(scope, () =>
+          handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region }),
+        );
         responseBody = JSON.stringify(out ?? {});
       } else {
         const op = route!.op;
@@ -226,32 +243,35 @@ export class ApiServer {
           headers: req.headers,
           body: body.toString('utf8'),
         });
-        const out = await this.handlers[op.name]!(this.deps.service, caller, input);
+        if (durable) scope = this.deps.audit.open(auditBase());
+        const out = await this.deps.audit.within(scope, async () => this.handlers[op.name]!(this.deps.service, caller, input!));
         responseBody = this.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }
-      // Calls that change state answer after their audit record is committed; reads join a short batch.
-      const durable = !READ_ONLY.test(eventName);
-      const audited = this.deps.audit.record(
-        {
-          eventName, eventSource, accountId: caller.accountId, principalArn: caller.principalArn, accessKeyId: verified.credential.accessKeyId,
-          sourceIPAddress, userAgent, requestId, requestParameters: input,
-        },
-        { durable },
-      );
-      if (durable) await audited;
-      else audited.catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
+      // A state-changing call answers after its record is committed (with its change, or alone if it
+      // changed nothing); reads join a short batch.
+      if (scope) await this.deps.audit.settle(scope);
+      else {
+        this.deps.audit
+          .record(auditBase(), { durable: false })
+          .catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
+      }
       this.send(res, requestId, status, responseBody, undefined);
     } catch (e) {
       const err = this.toApiError(e, requestId, target);
-      try {
-        await this.deps.audit.record({
-          eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
-          accessKeyId: verified?.credential.accessKeyId, sourceIPAddress, userAgent, requestId,
-          requestParameters: input, errorCode: err.type, errorMessage: err.message,
-        });
-      } catch (auditError) {
-        this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
+      if (scope) scope.closed = true;
+      if (scope?.written) {
+        // The change and its record are committed; what failed came after. The log ties the error to the request id.
+        this.deps.logger.error('state-changing call failed after its change was committed', { requestId, eventName, errorCode: err.type });
+      } else if (!verified) {
+        // Unauthenticated: counted per minute and reason, a few sampled; never one row per request.
+        this.deps.audit.unauthenticated({ ...auditBase(), errorCode: err.type, errorMessage: err.message });
+      } else {
+        try {
+          await this.deps.audit.record({ ...auditBase(), errorCode: err.type, errorMessage: err.message });
+        } catch (auditError) {
+          this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
+        }
       }
       this.sendError(res, requestId, err, target !== undefined);
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -6,6 +6,7 @@ import { ConfigError, type Config } from '../config/index.js';
 import { AuditTrail, MqttSink, WebhookSink, jobStatusEvents, type EventSink } from '../events/index.js';
 import { JobRunner } from '../jobs/index.js';
 import {
+  acmAuditParameters,
   createAcmService,
   createCertificateManager,
   createEncryptedFileBackend,
@@ -19,6 +20,7 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateKeyType } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
+import { secureDataDir } from './data-dir.js';
 import { listenWithFallback } from './listen.js';
 
 /** A running server and the handles tests and the CLI need. */
@@ -43,10 +45,11 @@ export interface RunningServer {
 /** Wires the capabilities together and starts listening. The only place (with src/cli) that does. */
 export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.database.kind !== 'sqlite') {
     throw new ConfigError('SIGNER_DATABASE_URL: the PostgreSQL backend is not available in this version; unset it to use the embedded SQLite store.');
   }
+  // Before anything in it is opened: 0700/0600 for what exists (older versions left 0755/0644), umask 077 for what comes.
+  secureDataDir(config.dataDir, { databaseFile: config.database.file, logger });
   const store = SqliteStateStore.open(config.database.file);
   const master = loadOrCreateMasterKey(config.dataDir);
   const accounts = new Accounts(store, new SecretBox(master.bytes, 'access-keys'));
@@ -103,6 +106,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     signingName: 'acm',
     eventSource: 'acm.amazonaws.com',
     handlers: acm.handlers,
+    auditParameters: acmAuditParameters,
     // 5xx details (key ids, PKCS#11 return codes) stay in the log; clients get a generic message.
     mapError: (e) => {
       if (!isKeysError(e)) return undefined;
@@ -163,7 +167,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   const s3Url = `http://${host}:${s3Port}`;
   const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
   if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
-  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n');
+  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n', { mode: 0o600 });
   logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();
 
