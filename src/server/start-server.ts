@@ -137,6 +137,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
+    limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
@@ -152,7 +153,9 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
         host: config.host,
         port: p,
         region: config.region,
+        limits: { ...config.limits, requestTimeoutMs: config.limits.s3RequestTimeoutMs },
         onError: (err, requestId) => logger.error('embedded S3 internal error', { requestId, error: String(err) }),
+        onClientAbort: (requestId, reason) => logger.debug('embedded S3: client went away', { requestId, reason }),
       });
       s3Close = () => s3.close();
       return s3.port;
