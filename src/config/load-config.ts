@@ -183,7 +183,10 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
   const limit = {} as Record<LimitKey, number>;
   for (const [key, envName, fallback, min, max] of LIMITS) {
     const v = merged[key] ?? fallback;
-    if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${setBy(key, key) ?? envName} must be an integer from ${min} to ${max}, got ${v}.`);
+    const whole = key !== 'authFailureRatePerSecond'; // a refill rate may be fractional (0.1 = one per 10 s)
+    if (typeof v !== 'number' || !Number.isFinite(v) || (whole && !Number.isInteger(v)) || v < min || v > max) {
+      throw new ConfigError(`${setBy(key, key) ?? envName} must be ${whole ? 'an integer' : 'a number'} from ${min} to ${max}, got ${v}.`);
+    }
     limit[key] = v;
   }
   if (limit.unauthenticatedMaxBodyBytes > maxBodyBytes) throw new ConfigError('SIGNER_UNAUTHENTICATED_MAX_BODY_BYTES must not exceed SIGNER_MAX_BODY_BYTES.');

@@ -73,9 +73,11 @@ export async function s3Signed(
 /** A presigned URL (path + query), as the S3 presigner builds it: UNSIGNED-PAYLOAD, only `host` signed. */
 export async function presign(baseUrl: string, cred: S3Credentials, method: string, path: string, expiresIn = 300): Promise<string> {
   const url = new URL(baseUrl);
+  // As @aws-sdk/s3-request-presigner does: the payload is UNSIGNED-PAYLOAD, a header neither signed nor hoisted.
+  const unsent = new Set(['x-amz-content-sha256']);
   const p = await signer(cred, 'us-east-1').presign(
-    new HttpRequest({ method, hostname: url.hostname, port: Number(url.port), path, query: {}, headers: { host: url.host } }),
-    { expiresIn, signingDate: new Date() },
+    new HttpRequest({ method, hostname: url.hostname, port: Number(url.port), path, query: {}, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }),
+    { expiresIn, signingDate: new Date(), unsignableHeaders: unsent, unhoistableHeaders: unsent },
   );
   return `${p.path}?${qs(p.query ?? {})}`;
 }

@@ -646,7 +646,8 @@ class S3Handler {
       if (code === 'InvalidRange' && err.details.size !== undefined) headers['content-range'] = `bytes */${err.details.size}`;
       if (code === 'MethodNotAllowed') headers.allow = 'GET, PUT, HEAD, DELETE, POST';
     }
-    if (code === 'InternalError' && isClientAbort(err, req)) {
+    if (isClientAbort(err, req)) {
+      // Nobody is left to answer: whatever the failure, note it quietly and drop the socket.
       this.onClientAbort?.(requestId, err instanceof Error ? err.message : String(err));
       res.destroy();
       return;
