@@ -44,6 +44,14 @@ export function createLimitedServer(
   );
   // Idle sockets: with no 'timeout' listener on the server, node destroys the socket.
   server.timeout = limits.idleTimeoutMs;
+  // Once a request's body has been received, the server may be silent while it works (assembling a
+  // large multipart upload): the idle timer pauses until the response is finished, then resumes.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    req.once('end', () => req.socket.setTimeout(0));
+    res.once('close', () => {
+      if (!req.socket.destroyed) req.socket.setTimeout(limits.idleTimeoutMs);
+    });
+  });
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? 'unknown';
