@@ -129,6 +129,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
+    limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   // Both ports are bound before the first account or credentials file is written: a start that fails
@@ -148,7 +149,9 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
         host: config.host,
         port: p,
         region: config.region,
+        limits: { ...config.limits, requestTimeoutMs: config.limits.s3RequestTimeoutMs },
         onError: (err, requestId) => logger.error('embedded S3 internal error', { requestId, error: String(err) }),
+        onClientAbort: (requestId, reason) => logger.debug('embedded S3: client went away', { requestId, reason }),
       });
       s3Close = () => s3.close();
       return s3.port;
