@@ -309,7 +309,9 @@ export class ApiServer {
       if (err.status === 0) return; // the client went away: nobody to answer
       const authFailed = verified === undefined;
       if (authFailed && !this.failures.take(sourceIPAddress, 'auth')) {
-        // Too many failures from this address: answer without an audit row and drop the connection.
+        // Too many failures from this address: counted like any unauthenticated failure (no row of its
+        // own), answered, and the connection dropped.
+        this.deps.audit.unauthenticated({ ...auditBase(), errorCode: 'TooManyRequestsException', errorMessage: 'Too many failed authentications from this address.' });
         res.setHeader('connection', 'close');
         return this.sendError(res, requestId, this.errors.create('TooManyRequestsException', 'Too many failed authentications from this address.'), target !== undefined);
       }
