@@ -78,7 +78,8 @@ async function attack(signerUrl: string, s3Url: string, cred: { accessKeyId: str
       setTimeout(() => slowConnection(i), 1000); // a slow attacker comes back, slowly
     });
   };
-  for (let i = 0; i < SLOW; i++) slowConnection(i);
+  const parts = process.env.BENCH_ATTACK ?? 'slow,xml';
+  if (parts.includes('slow')) for (let i = 0; i < SLOW; i++) slowConnection(i);
 
   await s3Signed(s3Url, cred, { method: 'PUT', path: '/attack-bucket' });
   const xml = `<CompleteMultipartUpload>${'<Part>'.repeat(174_760)}</CompleteMultipartUpload>`;
@@ -93,7 +94,8 @@ async function attack(signerUrl: string, s3Url: string, cred: { accessKeyId: str
     process.stdout.write(JSON.stringify({ minOpen, closedByServer, xmlAnswers, xmlAnswer: [...xmlCodes].join('|') }) + '\n');
   });
   process.stdout.write('ready\n');
-  while (running) {
+  if (!parts.includes('xml')) await new Promise<void>((r) => process.once('SIGTERM', () => r()));
+  while (running && parts.includes('xml')) {
     const r = await s3Signed(s3Url, cred, { method: 'POST', path: '/attack-bucket/any-key', query: { uploadId: 'none' }, body: xml });
     xmlAnswers++;
     xmlCodes.add(`${r.status} ${r.code ?? ''}`);
