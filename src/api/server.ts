@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { AuthError, parseRawQuery, precheckSigV4, verifySigV4, type CredentialLookup, type PrecheckedRequest, type VerifiedRequest, type VerifyOptions } from '../auth/index.js';
 import type { AuditTrail } from '../events/index.js';
 import type { Logger } from '../log/index.js';
+import type { PendingAudit } from '../store/index.js';
 import { createLimitedServer, isClientAbort, type ListenerLimits } from '../net/listener-limits.js';
 import { SignerError, type SignerService } from '../signer/index.js';
 import { ApiError, ErrorRegistry } from './api-error.js';
 import { Codec, InputError } from './codec.js';
-import { HANDLERS } from './handlers.js';
+import { checkHandlers, HANDLERS, type Handler } from './handlers.js';
 import { jsonDepth } from './json-depth.js';
 import type { ServiceModel } from './model.js';
 import { Router } from './router.js';
@@ -22,6 +23,11 @@ export interface TargetService {
   signingName: string;
   eventSource: string;
   handlers: Record<string, (input: unknown, caller: { accountId: string; arn: string; region: string }) => Promise<unknown>>;
+  /**
+   * The request members an operation's audit record keeps (the service knows its model; unknown
+   * members of a raw JSON body never reach the trail). Absent: the parsed body, bounded by the trail.
+   */
+  auditParameters?(operation: string, input: unknown): Record<string, unknown> | undefined;
   /** Maps a thrown error to (type, status, message), or undefined when it is not this service's error. */
   mapError(e: unknown): { type: string; status: number; message: string } | undefined;
 }
@@ -37,6 +43,8 @@ export interface ApiServerDeps {
   maxClockSkewMs: number;
   throttle: { ratePerSecond: number; burst: number };
   targets?: TargetService[];
+  /** The operation handlers; default: HANDLERS. Checked against the model at construction. */
+  handlers?: Readonly<Record<string, Handler>>;
   /** Listener timeouts and per-client caps, body limits before authentication, JSON depth. */
   limits: ApiLimits;
 }
@@ -104,11 +112,15 @@ export class ApiServer {
   private readonly codec: Codec;
   private readonly errors: ErrorRegistry;
   private readonly throttle: Throttle;
+  private readonly handlers: Readonly<Record<string, Handler>>;
   /** Failed authentications per client address. */
   private readonly failures: Throttle;
   private server: Server | undefined;
 
+  /** @throws Error when a model operation has no handler (a wiring mistake fails at start). */
   constructor(private readonly deps: ApiServerDeps) {
+    this.handlers = deps.handlers ?? HANDLERS;
+    checkHandlers(deps.model, this.handlers);
     this.router = new Router(deps.model);
     this.codec = new Codec(deps.model);
     this.errors = new ErrorRegistry(deps.model);
@@ -215,6 +227,14 @@ export class ApiServer {
     const eventSource = target ? target.eventSource : 'signer.amazonaws.com';
     let verified: VerifiedRequest | undefined;
     let input: Record<string, unknown> | undefined;
+    // A state-changing call's audit scope: the store commits its record with the change (events/audit-trail.ts).
+    const durable = !READ_ONLY.test(eventName);
+    let scope: PendingAudit | undefined;
+    const auditBase = () => ({
+      eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
+      accessKeyId: verified?.credential.accessKeyId, sourceIPAddress, userAgent, requestId,
+      requestParameters: target ? target.auditParameters?.(eventName, input) ?? input : input,
+    });
     let body: Buffer | undefined;
     try {
       if (!target && !route) {
@@ -255,7 +275,10 @@ export class ApiServer {
           }
         }
         input = parsed as Record<string, unknown>;
-        const out = await handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region });
+        if (durable) scope = this.deps.audit.open(auditBase());
+        const out = await this.deps.audit.within(scope, () =>
+          handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region }),
+        );
         responseBody = JSON.stringify(out ?? {});
       } else {
         const op = route!.op;
@@ -266,28 +289,29 @@ export class ApiServer {
           headers: req.headers,
           body: body.toString('utf8'),
         });
-        const out = await HANDLERS[op.name]!(this.deps.service, caller, input);
+        if (durable) scope = this.deps.audit.open(auditBase());
+        const out = await this.deps.audit.within(scope, async () => this.handlers[op.name]!(this.deps.service, caller, input!));
         responseBody = this.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }
-      // Calls that change state answer after their audit record is committed; reads join a short batch.
-      const durable = !READ_ONLY.test(eventName);
-      const audited = this.deps.audit.record(
-        {
-          eventName, eventSource, accountId: caller.accountId, principalArn: caller.principalArn, accessKeyId: verified.credential.accessKeyId,
-          sourceIPAddress, userAgent, requestId, requestParameters: input,
-        },
-        { durable },
-      );
-      if (durable) await audited;
-      else audited.catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
+      // A state-changing call answers after its record is committed (with its change, or alone if it
+      // changed nothing); reads join a short batch.
+      if (scope) await this.deps.audit.settle(scope);
+      else {
+        this.deps.audit
+          .record(auditBase(), { durable: false })
+          .catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
+      }
       this.send(res, requestId, status, responseBody, undefined);
     } catch (e) {
+      if (scope) scope.closed = true;
       const err = this.toApiError(e, requestId, target, req);
       if (err.status === 0) return; // the client went away: nobody to answer
       const authFailed = verified === undefined;
       if (authFailed && !this.failures.take(sourceIPAddress, 'auth')) {
-        // Too many failures from this address: answer without an audit row and drop the connection.
+        // Too many failures from this address: counted like any unauthenticated failure (no row of its
+        // own), answered, and the connection dropped.
+        this.deps.audit.unauthenticated({ ...auditBase(), errorCode: 'TooManyRequestsException', errorMessage: 'Too many failed authentications from this address.' });
         res.setHeader('connection', 'close');
         return this.sendError(res, requestId, this.errors.create('TooManyRequestsException', 'Too many failed authentications from this address.'), target !== undefined);
       }
@@ -297,17 +321,20 @@ export class ApiServer {
           await readBody(req, this.deps.limits.unauthenticatedMaxBodyBytes).catch(() => res.setHeader('connection', 'close'));
         } else res.setHeader('connection', 'close');
       }
-      if (req.socket.destroyed) return;
-      try {
-        await this.deps.audit.record({
-          eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
-          accessKeyId: verified?.credential.accessKeyId, sourceIPAddress, userAgent, requestId,
-          requestParameters: input, errorCode: err.type, errorMessage: err.message,
-        });
-      } catch (auditError) {
-        this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
+      if (scope?.written) {
+        // The change and its record are committed; what failed came after. The log ties the error to the request id.
+        this.deps.logger.error('state-changing call failed after its change was committed', { requestId, eventName, errorCode: err.type });
+      } else if (!verified) {
+        // Unauthenticated: counted per minute and reason, a few sampled; never one row per request.
+        this.deps.audit.unauthenticated({ ...auditBase(), errorCode: err.type, errorMessage: err.message });
+      } else {
+        try {
+          await this.deps.audit.record({ ...auditBase(), errorCode: err.type, errorMessage: err.message });
+        } catch (auditError) {
+          this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
+        }
       }
-      this.sendError(res, requestId, err, target !== undefined);
+      if (!req.socket.destroyed) this.sendError(res, requestId, err, target !== undefined);
     }
   }
 }

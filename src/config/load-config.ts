@@ -99,6 +99,8 @@ const ENV: Record<string, keyof ConfigInput> = {
   SIGNER_PKCS11_PIN: 'pkcs11Pin',
   ...Object.fromEntries(LIMITS.map(([key, env]) => [env, key])),
 };
+/** Every environment variable the configuration reads (the CLI's help lists them all). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(ENV));
 const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries', ...LIMITS.map(([key]) => key)]);
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 
