@@ -43,7 +43,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function start(o: { baudRate?: number; faults?: LineFaults; slotSize?: number; bufCount?: number } = {}): Promise<RunningBoard<SmpBoard>> {
+async function start(o: { baudRate?: number; faults?: LineFaults; slotSize?: number; bufCount?: number; noParams?: boolean } = {}): Promise<RunningBoard<SmpBoard>> {
   const log: string[] = [];
   running = await runBoard<SmpBoard>({
     protocol: 'smp',
@@ -51,7 +51,7 @@ async function start(o: { baudRate?: number; faults?: LineFaults; slotSize?: num
     trust: TRUST,
     ...(o.faults ? { faults: o.faults } : {}),
     log: (l) => log.push(l),
-    board: { primaryImage: FACTORY, slotSize: o.slotSize ?? 128 * 1024, ...(o.bufCount ? { bufCount: o.bufCount } : {}) },
+    board: { primaryImage: FACTORY, slotSize: o.slotSize ?? 128 * 1024, ...(o.bufCount ? { bufCount: o.bufCount } : {}), ...(o.noParams ? { noParams: true } : {}) },
   });
   return running;
 }
@@ -100,6 +100,21 @@ describe('signer flash --protocol smp → simulated MCUboot board', () => {
     r.board.reset('power cycle');
     expect(r.board.current.image?.version).toBe('3.1.0+0');
     expect(r.board.boots.slice(-2).map((b) => b.action)).toEqual(['none', 'none']);
+  });
+
+  it('a board without MCUmgr params: Zephyr defaults (384-byte packets, one in flight) still flash and boot', async () => {
+    const r = await start({ noParams: true });
+    const image = await signed(6 * 1024);
+    const result = await flashImage(opts(r, image));
+    expect(result.board.details).toMatchObject({ bufSize: 384, bufCount: 1 });
+    expect(r.board.current.image?.version).toBe('2.0.0+1');
+  });
+
+  it('--chip that does not match the board: UnexpectedChip before writing', async () => {
+    const r = await start();
+    const e = await errorOf(flashImage(opts(r, await signed(1024), { connect: { expectChip: 'STM32F1' } })));
+    expect((e as FlashError).code).toBe('UnexpectedChip');
+    expect(r.board.boots).toHaveLength(1);
   });
 
   it('refuses an image signed with a key the board does not trust, before touching the board', async () => {
