@@ -204,7 +204,7 @@ describe('line faults never end in a board that boots garbage', () => {
     const r = await start({ faults: { stopAnsweringAfter: 4000 } });
     const factoryDigest = r.board.current.image?.digest;
     const image = await signed(16 * 1024);
-    const e = await errorOf(flashImage(opts(r, image, { connect: { timeoutMs: 300, retries: 2 } })));
+    const e = await errorOf(flashImage(opts(r, image, { connect: { timeoutMs: 1000, retries: 2 } })));
     expect(e).toBeInstanceOf(FlashError);
     expect((e as FlashError).code).toBe('Timeout');
     expect((e as FlashError).message).toMatch(/stopped answering the upload at offset \d+ of 16/);
