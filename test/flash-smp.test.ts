@@ -117,6 +117,13 @@ describe('signer flash --protocol smp → simulated MCUboot board', () => {
     expect(r.board.boots).toHaveLength(1);
   });
 
+  it('a Nack from the board carries its rc and reason (no image pair 1 on this board)', async () => {
+    const r = await start();
+    const e = await errorOf(flashImage(opts(r, await signed(2048), { target: { slot: 1 } })));
+    expect((e as FlashError).code).toBe('Nack');
+    expect((e as FlashError).message).toMatch(/rc 5 \(ENOENT\): no image 1/);
+  });
+
   it('refuses an image signed with a key the board does not trust, before touching the board', async () => {
     const r = await start();
     const bad = await signed(8 * 1024, pem('bad-ec-p256.pem'));
@@ -198,6 +205,14 @@ describe('line faults never end in a board that boots garbage', () => {
     const result = await flashImage(opts(r, image, {}, log));
     expect(result.booted).toBe(true);
     expect(log.some((l) => /damaged frame|retry|resend/.test(l))).toBe(true);
+  });
+
+  it('a line so noisy that no answer survives: a Checksum error naming the cause, after bounded retries', async () => {
+    const r = await start({ faults: { txFlipEvery: 7 } });
+    const e = await errorOf(flashImage(opts(r, await signed(2048), { connect: { timeoutMs: 500, retries: 2 } })));
+    expect((e as FlashError).code).toBe('Checksum');
+    expect((e as FlashError).message).toMatch(/damaged.*--baud/);
+    expect(r.board.boots).toHaveLength(1);
   });
 
   it('a board that stops answering mid-transfer: a clear Timeout after bounded retries; the partial image never boots', async () => {
