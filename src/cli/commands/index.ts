@@ -8,7 +8,8 @@ import { audit } from './audit.js';
 import { certificates } from './certificates.js';
 import { platforms } from './platforms.js';
 import { serve } from './serve.js';
+import { flash, simulate } from './flash.js';
 import { sign } from './sign.js';
 import { verify } from './verify.js';
 
-export const COMMAND_GROUPS: readonly CommandGroup[] = [serve, sign, verify, platforms, certificates, accounts, keys, audit];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [serve, sign, verify, flash, simulate, platforms, certificates, accounts, keys, audit];
