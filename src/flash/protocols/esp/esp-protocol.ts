@@ -142,9 +142,13 @@ export class EspProtocol implements FlashProtocol {
     const data = padTo4(image);
     this.checkRange(offset, data.length);
     const expected = createHash('md5').update(data).digest('hex');
-    const reply = await this.withResends(() => this.command(OP.SPI_FLASH_MD5, md5Data(offset, data.length), this.opts.longTimeoutMs));
-    // The ROM answers 32 ASCII hex digits (a stub answers 16 raw bytes).
-    const got = reply.data.length === 16 ? Buffer.from(reply.data).toString('hex') : new TextDecoder().decode(reply.data).toLowerCase();
+    // The answer carries no checksum: a mismatch is asked again before it counts.
+    let got = '';
+    for (let attempt = 0; attempt < 3 && got !== expected; attempt++) {
+      const reply = await this.withResends(() => this.command(OP.SPI_FLASH_MD5, md5Data(offset, data.length), this.opts.longTimeoutMs));
+      // The ROM answers 32 ASCII hex digits (a stub answers 16 raw bytes).
+      got = reply.data.length === 16 ? Buffer.from(reply.data).toString('hex') : new TextDecoder().decode(reply.data).toLowerCase();
+    }
     if (got !== expected) {
       throw new FlashError('VerifyMismatch', `flash MD5 at ${hex(offset)} (+${data.length} bytes) is ${got || '(empty)'}, the image's is ${expected}; flash again, and lower --baud if it repeats`);
     }

@@ -273,20 +273,27 @@ export class Stm32Protocol implements FlashProtocol {
   }
 
   /**
-   * Gets back to "waiting for a command" from any state: 0x7F bytes until the board answers (it
-   * completes whatever frame it was in and NACKs it, or syncs after a reset), then Get ID must answer.
+   * Gets back to "waiting for a command" from any state. A burst of 0x7F longer than any frame
+   * completes whatever frame the board was in (it NACKs it), or syncs it after a reset (ACK), and
+   * leaves it at most one byte into a command pair; single 0x7F probes then get a reply, and Get ID
+   * must answer before the conversation goes on.
    */
   private async resync(cause: unknown): Promise<void> {
     const link = this.requireLink();
-    for (let attempt = 0; attempt <= this.opts.retries * 64; attempt++) {
-      link.discardInput();
-      await link.write(Uint8Array.of(SYNC));
-      let answered = false;
-      try {
-        await this.readByte(Math.min(this.opts.timeoutMs, 200));
-        answered = true;
-      } catch {
-        // still inside a frame: send another byte
+    const quiet = Math.min(this.opts.timeoutMs, 200);
+    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      await link.write(new Uint8Array(MAX_BLOCK + 4).fill(SYNC));
+      let answered = await this.drain(quiet);
+      for (let probe = 0; probe < 3; probe++) {
+        link.discardInput();
+        await link.write(Uint8Array.of(SYNC));
+        try {
+          await this.readByte(quiet);
+          answered = true;
+          break;
+        } catch {
+          // idle with no pending byte: the next probe completes the pair
+        }
       }
       if (!answered) continue;
       try {
@@ -298,6 +305,19 @@ export class Stm32Protocol implements FlashProtocol {
       }
     }
     throw this.giveUp('resynchronising', undefined, cause);
+  }
+
+  /** Reads and drops whatever arrives until the line is quiet; true if anything came. */
+  private async drain(quietMs: number): Promise<boolean> {
+    let got = 0;
+    for (; got < 4096; got++) {
+      try {
+        await this.readByte(quietMs);
+      } catch {
+        break;
+      }
+    }
+    return got > 0;
   }
 
   private giveUp(what: string, address: number | undefined, cause: unknown): FlashError {
