@@ -144,7 +144,6 @@ export class An3155Device {
         this.reply(ACK);
         this.expectAddress((address) => {
           this.o.log?.(`Go ${hex(address, 8)}`);
-          this.reply(ACK);
           this.o.onGo?.(address);
         });
         return;
