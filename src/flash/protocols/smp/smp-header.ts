@@ -11,7 +11,7 @@ export const SMP_ID = { echo: 0, reset: 5, mcumgrParams: 6, imageState: 0, image
 
 export interface SmpHeader {
   op: SmpOp;
-  version: 0 | 1;
+  version: 0 | 1 | 2 | 3;
   flags: number;
   /** Length of the CBOR body. */
   length: number;
@@ -40,7 +40,7 @@ export function decodeSmpHeader(b: Uint8Array): SmpHeader {
   if (b.length < SMP_HEADER_SIZE) throw new RangeError(`SMP packet of ${b.length} bytes is shorter than its 8-byte header`);
   return {
     op: ((b[0] as number) & 0x7) as SmpOp,
-    version: (((b[0] as number) >> 3) & 0x3) as 0 | 1,
+    version: (((b[0] as number) >> 3) & 0x3) as SmpHeader['version'],
     flags: b[1] as number,
     length: ((b[2] as number) << 8) | (b[3] as number),
     group: ((b[4] as number) << 8) | (b[5] as number),
