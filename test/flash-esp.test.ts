@@ -21,7 +21,7 @@ afterEach(async () => {
   board = undefined;
 });
 
-async function connect(opts: Parameters<typeof startEspBoard>[0] = {}, protocol = new EspProtocol({ timeoutMs: 500 }), fastBaudRate?: number) {
+async function connect(opts: Parameters<typeof startEspBoard>[0] = {}, protocol = new EspProtocol(), fastBaudRate?: number) {
   board = await startEspBoard(opts);
   transport = await SerialTransport.open(board.hostPath, { baudRate: 115200 });
   const info = await protocol.connect(transport, { baudRate: 115200, ...(fastBaudRate ? { fastBaudRate } : {}) });
@@ -63,7 +63,7 @@ describe('esp: signer flash protocol → simulated ESP32 ROM loader → Secure B
   it('refuses an unexpected chip', async () => {
     board = await startEspBoard();
     transport = await SerialTransport.open(board.hostPath, { baudRate: 115200 });
-    const err = await new EspProtocol({ timeoutMs: 500 }).connect(transport, { baudRate: 115200, expectChip: 'esp32-s3' }).catch((e: unknown) => e);
+    const err = await new EspProtocol().connect(transport, { baudRate: 115200, expectChip: 'esp32-s3' }).catch((e: unknown) => e);
     expect((err as FlashError).code).toBe('UnexpectedChip');
   });
 

@@ -34,7 +34,7 @@ async function open<B extends Stm32Board | EspBoard>(board: RunningBoard<B>): Pr
 async function stm32(faults: LineFaults) {
   const board = await startStm32Board({ faults });
   const t = await open(board);
-  const p = new Stm32Protocol({ timeoutMs: 300, retries: 4 });
+  const p = new Stm32Protocol({ timeoutMs: 1000, retries: 4 });
   await p.connect(t, { baudRate: 115200 });
   await p.write(stm32Image, { address: STM32_BASE }, () => undefined);
   await p.verify(stm32Image, { address: STM32_BASE });
@@ -46,7 +46,7 @@ async function stm32(faults: LineFaults) {
 async function esp(faults: LineFaults) {
   const board = await startEspBoard({ faults });
   const t = await open(board);
-  const p = new EspProtocol({ timeoutMs: 300, retries: 4 });
+  const p = new EspProtocol({ timeoutMs: 1000, retries: 4 });
   await p.connect(t, { baudRate: 115200 });
   await p.write(espImage, { address: ESP_APP }, () => undefined);
   await p.verify(espImage, { address: ESP_APP });

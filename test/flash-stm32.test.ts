@@ -22,7 +22,7 @@ afterEach(async () => {
   board = undefined;
 });
 
-async function flash(image: Uint8Array, opts: Parameters<typeof startStm32Board>[0] = {}, protocol = new Stm32Protocol({ timeoutMs: 500 })) {
+async function flash(image: Uint8Array, opts: Parameters<typeof startStm32Board>[0] = {}, protocol = new Stm32Protocol()) {
   board = await startStm32Board(opts);
   transport = await SerialTransport.open(board.hostPath, { baudRate: 115200 });
   const info = await protocol.connect(transport, { baudRate: 115200 });
@@ -60,7 +60,7 @@ describe('stm32: signer flash protocol → simulated board → boot check', () =
   it('reports read-out protection clearly', async () => {
     board = await startStm32Board({ readoutProtected: true });
     transport = await SerialTransport.open(board.hostPath, { baudRate: 115200 });
-    const p = new Stm32Protocol({ timeoutMs: 500 });
+    const p = new Stm32Protocol();
     await p.connect(transport, { baudRate: 115200 });
     const err = await p.write(valid, { address: BASE }, () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlashError);
@@ -71,7 +71,7 @@ describe('stm32: signer flash protocol → simulated board → boot check', () =
   it('refuses an unexpected chip ID', async () => {
     board = await startStm32Board({ productId: 0x414 });
     transport = await SerialTransport.open(board.hostPath, { baudRate: 115200 });
-    const err = await new Stm32Protocol({ timeoutMs: 500 }).connect(transport, { baudRate: 115200, expectChip: '0x410' }).catch((e: unknown) => e);
+    const err = await new Stm32Protocol().connect(transport, { baudRate: 115200, expectChip: '0x410' }).catch((e: unknown) => e);
     expect((err as FlashError).code).toBe('UnexpectedChip');
     expect((err as FlashError).message).toContain('0x414');
   });
@@ -79,7 +79,7 @@ describe('stm32: signer flash protocol → simulated board → boot check', () =
   it('refuses an image too large for the flash', async () => {
     board = await startStm32Board();
     transport = await SerialTransport.open(board.hostPath, { baudRate: 115200 });
-    const p = new Stm32Protocol({ timeoutMs: 500 });
+    const p = new Stm32Protocol();
     await p.connect(transport, { baudRate: 115200 });
     const err = await p.write(new Uint8Array(4096), { address: BASE + 126 * 1024 }, () => undefined).catch((e: unknown) => e);
     expect((err as FlashError).code).toBe('ImageTooLarge');

@@ -7,7 +7,7 @@
  * (magic 0xE7, version 2 or 3). Only a valid image boots.
  */
 import { EventEmitter } from 'node:events';
-import { createVerifier, type TrustStore } from '../../../firmware-verifier/index.js';
+import { createTrustStore, createVerifier, type TrustStore, type TrustStoreInput } from '../../../firmware-verifier/index.js';
 import type { BoardLog, BootResult, SimulatedBoard } from '../board.types.js';
 import type { PacedLine } from '../paced-line.js';
 import { SimFlash } from '../sim-flash.js';
@@ -15,7 +15,7 @@ import { RomLoaderDevice } from './rom-loader-device.js';
 
 export interface EspBoardOptions {
   /** eFuse key digests / public keys the Secure Boot V2 check trusts. */
-  trust: TrustStore;
+  trust: TrustStoreInput;
   flashSize?: number;
   appOffset?: number;
   /** The baud rate the ROM answers at after a reset. */
@@ -32,10 +32,12 @@ export class EspBoard extends EventEmitter<{ boot: [BootResult] }> implements Si
   readonly device: RomLoaderDevice;
   lastBoot: BootResult | undefined;
   private line: PacedLine | undefined;
+  private readonly trust: TrustStore;
   private readonly appOffset: number;
 
   constructor(private readonly o: EspBoardOptions) {
     super();
+    this.trust = createTrustStore(o.trust);
     this.appOffset = o.appOffset ?? 0x1_0000;
     this.flash = new SimFlash({ size: o.flashSize ?? 4 * 1024 * 1024, sectorSize: SECTOR });
     this.device = new RomLoaderDevice(
@@ -49,9 +51,11 @@ export class EspBoard extends EventEmitter<{ boot: [BootResult] }> implements Si
         onBaudRate: async (baud) => {
           const line = this.line;
           if (!line) return;
-          // The answer goes out at the old rate; then the UART switches.
+          // The answer goes out at the old rate; then the UART switches. On a pty the rate is only
+          // the line's pacing: re-configuring the tty (serialport's update) would flush the answer
+          // still in flight, which a real UART's baud change after the TX FIFO drained does not.
           await line.write(new Uint8Array(0));
-          await line.setBaudRate(baud);
+          line.baudRate = baud;
         },
       },
       (bytes) => this.line?.write(bytes),
@@ -64,7 +68,7 @@ export class EspBoard extends EventEmitter<{ boot: [BootResult] }> implements Si
     line.on('reset', () => {
       this.o.log?.('reset (EN): back to the ROM loader');
       this.device.reset();
-      if (this.o.romBaud !== undefined && line.baudRate !== this.o.romBaud) void line.setBaudRate(this.o.romBaud);
+      if (this.o.romBaud !== undefined) line.baudRate = this.o.romBaud;
     });
   }
 
@@ -85,7 +89,7 @@ export class EspBoard extends EventEmitter<{ boot: [BootResult] }> implements Si
       this.o.log?.(`boot refused at 0x${address.toString(16)}: no signature sector found`);
       return { booted: false, reason: 'BadMagic: no Secure Boot V2 signature sector after the application' };
     }
-    const verifier = createVerifier('esp32-sbv2', this.o.trust);
+    const verifier = createVerifier('esp32-sbv2', this.trust);
     for (let at = address; at < imageEnd; at += SECTOR) verifier.update(this.flash.peek(at, SECTOR));
     const result = verifier.finish();
     if (!result.ok) {

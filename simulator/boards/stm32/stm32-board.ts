@@ -8,7 +8,7 @@
  * image boots; anything else stays in the boot loader and the board reports why.
  */
 import { EventEmitter } from 'node:events';
-import { createVerifier, type TrustStore } from '../../../firmware-verifier/index.js';
+import { createTrustStore, createVerifier, type TrustStore, type TrustStoreInput } from '../../../firmware-verifier/index.js';
 import type { BoardLog, BootResult, SimulatedBoard } from '../board.types.js';
 import type { PacedLine } from '../paced-line.js';
 import { SimFlash } from '../sim-flash.js';
@@ -16,7 +16,7 @@ import { An3155Device } from './an3155-device.js';
 
 export interface Stm32BoardOptions {
   /** Keys the boot check trusts (MCUboot signatures). */
-  trust: TrustStore;
+  trust: TrustStoreInput;
   productId?: number;
   flashBase?: number;
   flashSize?: number;
@@ -38,9 +38,11 @@ export class Stm32Board extends EventEmitter<{ boot: [BootResult] }> implements 
   lastBoot: BootResult | undefined;
   private bootAddress: number;
   private line: PacedLine | undefined;
+  private readonly trust: TrustStore;
 
   constructor(private readonly o: Stm32BoardOptions) {
     super();
+    this.trust = createTrustStore(o.trust);
     const base = o.flashBase ?? 0x0800_0000;
     this.bootAddress = base;
     this.flash = new SimFlash({ size: o.flashSize ?? 128 * 1024, sectorSize: o.pageSize ?? 1024, base, readoutProtected: o.readoutProtected ?? false });
@@ -73,7 +75,7 @@ export class Stm32Board extends EventEmitter<{ boot: [BootResult] }> implements 
   boot(): BootResult {
     const address = this.bootAddress;
     const slotSize = this.flash.base + this.flash.size - address;
-    const verifier = createVerifier('mcuboot', this.o.trust, { slotSize });
+    const verifier = createVerifier('mcuboot', this.trust, { slotSize });
     for (let off = 0; off < slotSize; off += 4096) verifier.update(this.flash.peek(address + off, Math.min(4096, slotSize - off)));
     const result = verifier.finish();
     if (!result.ok) {

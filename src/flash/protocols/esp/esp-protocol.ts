@@ -88,7 +88,7 @@ export class EspProtocol implements FlashProtocol {
     if (o?.expectChip !== undefined) this.opts.expectedChip = o.expectChip.toUpperCase();
     if (o?.fastBaudRate !== undefined) this.opts.flashBaud = o.fastBaudRate;
     await this.sync();
-    const magic = (await this.command(OP.READ_REG, readRegData(CHIP_DETECT_MAGIC_REG))).value >>> 0;
+    const magic = (await this.withResends(() => this.command(OP.READ_REG, readRegData(CHIP_DETECT_MAGIC_REG)))).value >>> 0;
     const known = CHIP_MAGIC.get(magic);
     if (!known) {
       throw new FlashError('UnexpectedChip', `unknown chip-detect magic ${hex(magic)} at ${hex(CHIP_DETECT_MAGIC_REG)}: not an Espressif ROM loader this tool supports (ESP32, ESP32-S2, ESP32-C3, ESP8266)`);
@@ -98,8 +98,8 @@ export class EspProtocol implements FlashProtocol {
     }
     this.chip = known.chip;
     this.statusBytes = known.statusBytes;
-    await this.command(OP.SPI_ATTACH, spiAttachData());
-    await this.command(OP.SPI_SET_PARAMS, spiSetParamsData(this.opts.flashSize));
+    await this.withResends(() => this.command(OP.SPI_ATTACH, spiAttachData()));
+    await this.withResends(() => this.command(OP.SPI_SET_PARAMS, spiSetParamsData(this.opts.flashSize)));
     let baud = this.opts.romBaud;
     if (this.opts.flashBaud !== undefined && this.opts.flashBaud !== this.opts.romBaud) {
       await this.changeBaud(this.opts.flashBaud);
@@ -131,8 +131,8 @@ export class EspProtocol implements FlashProtocol {
         if (++restarts > this.opts.retries) throw this.giveUp(`writing ${image.length} bytes at ${hex(offset)}`, error);
         // The board may have reset: start over from sync; FLASH_BEGIN erases the region again.
         await this.sync();
-        await this.command(OP.SPI_ATTACH, spiAttachData());
-        await this.command(OP.SPI_SET_PARAMS, spiSetParamsData(this.opts.flashSize));
+        await this.withResends(() => this.command(OP.SPI_ATTACH, spiAttachData()));
+        await this.withResends(() => this.command(OP.SPI_SET_PARAMS, spiSetParamsData(this.opts.flashSize)));
       }
     }
   }
@@ -156,8 +156,8 @@ export class EspProtocol implements FlashProtocol {
 
   async boot(): Promise<void> {
     // FLASH_END needs a flash session; esptool starts an empty one (FLASH_BEGIN 0, 0) when it has none.
-    if (!this.wrote) await this.command(OP.FLASH_BEGIN, flashBeginData(0, 0, ROM_BLOCK, 0, this.chip !== 'ESP32' && this.chip !== 'ESP8266'));
-    await this.command(OP.FLASH_END, flashEndData(false));
+    if (!this.wrote) await this.withResends(() => this.command(OP.FLASH_BEGIN, flashBeginData(0, 0, ROM_BLOCK, 0, this.chip !== 'ESP32' && this.chip !== 'ESP8266')));
+    await this.withResends(() => this.command(OP.FLASH_END, flashEndData(false)));
   }
 
   // -- conversation pieces -------------------------------------------------------------------------
@@ -224,7 +224,7 @@ export class EspProtocol implements FlashProtocol {
     let last: unknown;
     for (let attempt = 0; attempt <= this.opts.retries * 2; attempt++) {
       try {
-        await this.command(OP.SYNC, syncData(), Math.min(this.opts.timeoutMs, 500));
+        await this.command(OP.SYNC, syncData(), this.opts.timeoutMs);
         // The ROM answers SYNC eight times; let the other seven arrive and drop them.
         for (let i = 0; i < 7; i++) {
           try {
