@@ -123,6 +123,21 @@ describe('signer flash --protocol smp → simulated MCUboot board', () => {
     expect(r.board.boots.at(-1)?.reason).toMatch(/new image refused: /);
   });
 
+  it('a forced invalid image after an unconfirmed one: refused at boot, the tool says so, and later resets never run garbage', async () => {
+    const r = await start();
+    const good = await signed(8 * 1024, undefined, '2.0.0');
+    await flashImage(opts(r, good));
+    expect(r.board.current.image?.version).toBe('2.0.0+0');
+    const bitflip = new Uint8Array(file('images/neg-ecdsa-p256-body-bitflip.bin'));
+    const e = await errorOf(flashImage(opts(r, bitflip, { force: true })));
+    expect((e as FlashError).code).toBe('InvalidImage');
+    expect(r.board.boots.at(-1)?.action).toBe('refused');
+    for (let i = 0; i < 3; i++) {
+      r.board.reset('power cycle');
+      expect(r.board.current).toMatchObject({ booted: true, image: { version: '2.0.0+0' } });
+    }
+  });
+
   it('an image larger than the slot is ImageTooLarge before any upload', async () => {
     const r = await start({ slotSize: 32 * 1024 });
     const image = await signed(40 * 1024);

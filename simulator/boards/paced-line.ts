@@ -50,6 +50,7 @@ export class PacedLine extends EventEmitter<{ data: [Uint8Array]; reset: []; sil
   private rxQueue: Uint8Array[] = [];
   private rxPumping = false;
   private txChain: Promise<void> = Promise.resolve();
+  private txPending = 0;
   private silent = false;
   private closed = false;
 
@@ -91,7 +92,10 @@ export class PacedLine extends EventEmitter<{ data: [Uint8Array]; reset: []; sil
   /** Sends bytes at line rate; resolves once the last byte is "on the wire". Silent boards send nothing. */
   write(bytes: Uint8Array): Promise<void> {
     const copy = bytes.slice();
-    this.txChain = this.txChain.then(() => this.transmit(copy));
+    // A write queued behind another continues its schedule; one after an idle line starts now.
+    const continuing = this.txPending > 0;
+    this.txPending++;
+    this.txChain = this.txChain.then(() => this.transmit(copy, continuing)).finally(() => void this.txPending--);
     return this.txChain;
   }
 
@@ -109,7 +113,8 @@ export class PacedLine extends EventEmitter<{ data: [Uint8Array]; reset: []; sil
     if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
 
-  private async transmit(bytes: Uint8Array): Promise<void> {
+  private async transmit(bytes: Uint8Array, continuing: boolean): Promise<void> {
+    if (!continuing) this.restart(this.txClock);
     const per = Math.max(1, Math.floor(CHUNK_MS / this.byteTimeMs));
     for (let i = 0; i < bytes.length; i += per) {
       if (this.silent || this.closed) return;
@@ -166,6 +171,7 @@ export class PacedLine extends EventEmitter<{ data: [Uint8Array]; reset: []; sil
 
   private async pumpRx(): Promise<void> {
     this.rxPumping = true;
+    this.restart(this.rxClock);
     try {
       while (this.rxQueue.length > 0 && !this.closed) {
         const next = this.rxQueue.shift() as Uint8Array;
@@ -182,11 +188,19 @@ export class PacedLine extends EventEmitter<{ data: [Uint8Array]; reset: []; sil
     }
   }
 
-  /** Waits until `n` more bytes would have crossed the line (a virtual clock, so timer jitter does not add up). */
+  /** A direction that was idle starts its schedule now (never earlier than the last byte sent). */
+  private restart(clock: Clock): void {
+    clock.free = Math.max(clock.free, performance.now());
+  }
+
+  /**
+   * Waits until `n` more bytes would have crossed the line. The schedule is a virtual clock that
+   * keeps running while the direction is busy, so late timers do not add up into a slower line; it
+   * restarts only after the direction went idle (restart()).
+   */
   private async pace(clock: Clock, n: number): Promise<void> {
-    const now = performance.now();
-    clock.free = Math.max(clock.free, now) + n * this.byteTimeMs;
-    const wait = clock.free - now;
+    clock.free += n * this.byteTimeMs;
+    const wait = clock.free - performance.now();
     if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 

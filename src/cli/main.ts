@@ -28,6 +28,9 @@ Usage:
   signer verify --format FORMAT --key pub.pem image.bin     verify an image the way a device would
   signer verify-lambda signed.zip --trusted-root ca.pem [--allowed-profile-version-arn ARN]... [--mode Warn|Enforce]
       check a signed Lambda deployment package as Lambda would (integrity, expiry, signer, revocation)
+  signer flash --port PATH [--protocol smp|stm32|esp] --format F --key PEM [--force] IMAGE   (signer flash --help)
+  signer flash --list                      serial ports with USB vendor:product ids
+  signer simulate board --protocol smp --key PEM    a simulated board on a pty to flash against
   signer audit [--event-name N] [--account-id A] [--since ISO] [--limit N]
   signer --help
 
@@ -110,6 +113,14 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await store.close();
     }
+  }
+  if (cmd === 'flash' || (cmd === 'simulate' && sub === 'board')) {
+    const flash = await import('./commands/flash.js');
+    const { readFile } = await import('node:fs/promises');
+    const io = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s), readFile: async (p: string) => new Uint8Array(await readFile(p)) };
+    if (cmd === 'flash') return flash.runFlashCli(argv.slice(1), io);
+    const stopped = new Promise<void>((resolve) => (process.once('SIGINT', resolve), process.once('SIGTERM', resolve)));
+    return flash.runSimulateBoardCli(rest, io, stopped);
   }
   if (cmd === 'verify-lambda') {
     const { runVerifyLambda } = await import('./commands/verify-lambda.js');

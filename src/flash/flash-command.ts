@@ -103,24 +103,3 @@ export async function flashImage(o: FlashOptions): Promise<FlashResult> {
     await transport.close();
   }
 }
-
-export interface PortListing {
-  path: string;
-  manufacturer?: string;
-  serialNumber?: string;
-  vendorId?: string;
-  productId?: string;
-}
-
-/** `signer flash --list`: serial ports with their USB vendor/product IDs. */
-export async function listPorts(): Promise<PortListing[]> {
-  const { SerialPort } = await import('serialport');
-  const ports = await SerialPort.list();
-  return ports.map((p) => ({
-    path: p.path,
-    ...(p.manufacturer ? { manufacturer: p.manufacturer } : {}),
-    ...(p.serialNumber ? { serialNumber: p.serialNumber } : {}),
-    ...(p.vendorId ? { vendorId: p.vendorId } : {}),
-    ...(p.productId ? { productId: p.productId } : {}),
-  }));
-}

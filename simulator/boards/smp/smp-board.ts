@@ -131,18 +131,21 @@ export class SmpBoard implements SimulatedBoard {
     const st = this.readTrailer(secondary);
     let action: SmpBoardBootRecord['action'] = 'none';
     let refusal: string | undefined;
-    if (pt.magic && pt.copyDone && !pt.imageOk) {
-      // The image swapped in for a test run was never confirmed: swap back (BOOT_SWAP_TYPE_REVERT).
-      this.swapSlots({ magic: true, imageOk: true, copyDone: false }, { magic: false, imageOk: false, copyDone: false });
-      action = 'revert';
-      this.log('boot: the test image was not confirmed; reverted to the previous image');
-    } else if (st.magic) {
+    // Swap type from the trailers (MCUboot's swap table: a pending secondary wins over a revert).
+    const swapType = st.magic ? (st.imageOk ? 'perm' : 'test') : pt.magic && pt.copyDone && !pt.imageOk ? 'revert' : 'none';
+    if (swapType !== 'none') {
+      // boot_validated_swap_type: whatever comes from the secondary slot is checked first.
       const check = this.verifySlot(secondary);
-      if (check.ok) {
-        // BOOT_SWAP_TYPE_TEST or _PERM: the new image goes to the primary slot.
-        this.swapSlots({ magic: true, imageOk: st.imageOk, copyDone: true }, { magic: false, imageOk: false, copyDone: false });
+      if (check.ok && swapType === 'revert') {
+        this.swapSlots({ magic: true, imageOk: true, copyDone: false }, { magic: false, imageOk: false, copyDone: false });
+        action = 'revert';
+        this.log('boot: the test image was not confirmed; reverted to the previous image');
+      } else if (check.ok) {
+        this.swapSlots({ magic: true, imageOk: swapType === 'perm', copyDone: true }, { magic: false, imageOk: false, copyDone: false });
         action = 'swap';
-        this.log(`boot: secondary image ${check.info.version ?? ''} valid (${check.info.digest.slice(0, 16)}…); swapped in${st.imageOk ? ' permanently' : ' for a test run'}`);
+        this.log(`boot: secondary image ${check.info.version ?? ''} valid (${check.info.digest.slice(0, 16)}…); swapped in${swapType === 'perm' ? ' permanently' : ' for a test run'}`);
+      } else if (swapType === 'revert') {
+        this.log(`boot: the test image was not confirmed but the secondary slot holds nothing valid to revert to (${check.reason}); staying`);
       } else {
         // MCUboot erases an invalid secondary image and boots what it had.
         refusal = `${check.reason}: ${check.detail}`;

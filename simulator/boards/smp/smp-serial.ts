@@ -42,7 +42,9 @@ export class SmpLineReader {
       this.line = [];
       if (this.overflow) {
         this.overflow = false;
-        this.drop();
+        const framed = (line[0] === 6 && line[1] === 9) || (line[0] === 4 && line[1] === 20);
+        if (framed || this.packet !== undefined) this.dropped++;
+        this.packet = undefined;
         continue;
       }
       this.handleLine(line);
@@ -54,11 +56,6 @@ export class SmpLineReader {
     this.line = [];
     this.packet = undefined;
     this.overflow = false;
-  }
-
-  private drop(): void {
-    if (this.packet !== undefined) this.dropped++;
-    this.packet = undefined;
   }
 
   private handleLine(line: number[]): void {

@@ -50,9 +50,9 @@ const USAGE = `usage: signer verify --format mcuboot|esp32-sbv2|freertos|cc3220s
   --json                 print the result as JSON
 `;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-const OPTIONS = {
+export const OPTIONS = {
   format: { type: 'string' },
   key: { type: 'string', multiple: true },
   cert: { type: 'string', multiple: true },
@@ -78,7 +78,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -118,7 +118,7 @@ function spkiOf(pem: string, path: string): Uint8Array {
   }
 }
 
-async function buildTrust(io: VerifyIo, values: Values): Promise<TrustStoreInput> {
+export async function buildTrust(io: VerifyIo, values: Values): Promise<TrustStoreInput> {
   const all = async (paths: string[] | undefined): Promise<string[]> => Promise.all((paths ?? []).map((p) => text(io, p)));
   const keys = await all(values.key);
   const revoked = (values['revoked-slot'] ?? []).map((s) => integer('revoked-slot', s) as number);
@@ -132,7 +132,7 @@ async function buildTrust(io: VerifyIo, values: Values): Promise<TrustStoreInput
   };
 }
 
-async function buildOptions(io: VerifyIo, format: FormatId, values: Values): Promise<FormatOptions[FormatId]> {
+export async function buildOptions(io: VerifyIo, format: FormatId, values: Values): Promise<FormatOptions[FormatId]> {
   if (format === 'mcuboot') {
     const slotSize = integer('slot-size', values['slot-size']);
     const counter = integer('security-counter', values['security-counter']);

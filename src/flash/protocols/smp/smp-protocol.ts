@@ -166,10 +166,13 @@ export class SmpProtocol implements FlashProtocol {
     await client.request({ op: SMP_OP.write, group: SMP_GROUP.os, id: SMP_ID.reset, body: {} });
     // The board reboots: its boot loader checks the image and swaps (or refuses). Ask what runs now.
     const after = await this.readImageState({ timeoutMs: this.options.bootTimeoutMs ?? 10_000, retries: this.options.retries ?? 3 });
-    const running = after.find((s) => s.image === slot && s.active === true) ?? after.find((s) => s.image === slot && s.slot === 0);
+    const running = after.find((s) => s.image === slot && s.active === true);
     this.bootReport = { images: after, ...(running ? { running } : {}) };
-    if (running?.hash !== secondary.hash) {
-      throw new FlashError('InvalidImage', `the board's boot loader did not boot the new image (it still runs ${running?.hash ?? 'nothing'}); it refused the image: check that it is signed with a key the board trusts`, { images: after });
+    if (!running) {
+      throw new FlashError('InvalidImage', `after the reset the board runs no image of pair ${slot}: its boot loader refused the new image and found nothing else to boot; flash a valid image signed with a key the board trusts`, { images: after });
+    }
+    if (running.hash !== secondary.hash) {
+      throw new FlashError('InvalidImage', `the board's boot loader did not boot the new image (it still runs ${running.hash ?? 'an image without hash'}); it refused the image: check that it is signed with a key the board trusts`, { images: after });
     }
   }
 
