@@ -21,7 +21,6 @@ const cases = [
     valid: vector('mcuboot/images/ecdsa-p256.signed.bin'),
     invalid: vector('mcuboot/images/neg-ecdsa-p256-body-bitflip.bin'),
     address: 0x0800_0000,
-    parity: 'even' as const,
   },
   {
     protocol: 'esp' as const,
@@ -30,7 +29,6 @@ const cases = [
     valid: vector('esp32-sbv2/generated/payload-4096.sbv2-ecdsa256.bin'),
     invalid: vector('esp32-sbv2/generated/neg-sig-r-flip.sbv2-ecdsa256.bin'),
     address: 0x1_0000,
-    parity: 'none' as const,
   },
 ];
 
@@ -39,7 +37,7 @@ describe.each(cases)('signer flash --protocol $protocol', (c) => {
     const board = await c.start();
     cleanups.push(() => board.close());
     const booted = board.nextBoot();
-    const result = await flashImage({ port: board.hostPath, baudRate: 115200, parity: c.parity, protocol: c.protocol, image, target: { address: c.address }, check: c.check, ...extra });
+    const result = await flashImage({ port: board.hostPath, baudRate: 115200, protocol: c.protocol, image, target: { address: c.address }, check: c.check, ...extra });
     return { result, boot: await booted, board };
   }
 
