@@ -5,8 +5,16 @@
  * framing and encoding overhead (`theoreticalBytesPerSecond`). Goodput = image bytes / time of the
  * write phase (connect and verify excluded).
  *
- * Raw baseline, measured in the same run: 256 KiB of plain bytes through the same paced line (no
- * protocol), ÷ the line's character rate: how close the line model itself comes to the wire rate.
+ * Raw baselines, measured in the same run:
+ *  - line: 256 KiB of plain bytes through the same paced line (no protocol) ÷ the line's character
+ *    rate — how close the line model itself comes to the wire rate;
+ *  - handshakes: STM32 (3 handshakes per 256-byte block) and the ESP ROM loader (1 per 1 KiB block)
+ *    are stop-and-wait: every turn waits for the board's answer, so each frame's last pacing sleep
+ *    (a timer wake-up, late on a loaded machine) and the pty/socat hops add to the write time, which a
+ *    streaming baseline hides. The raw handshake baseline replays exactly the protocol's frame and
+ *    answer sizes over the same paced line with no protocol logic (a board that answers as soon as a
+ *    frame is complete). `ofRawHandshakes` = protocol goodput ÷ that baseline's: what the protocol
+ *    code itself costs. SMP pipelines its requests and has no such baseline.
  *
  *   node --import tsx bench/serial.ts            # all three protocols
  *   BENCH_SERIAL_KIB=64 node --import tsx bench/serial.ts stm32 esp
@@ -51,6 +59,8 @@ const esp = esp32Image(payload(SIZE - 4096), [{ kind: 'ecdsa256', secret }]);
 
 interface Case {
   protocol: ProtocolName;
+  /** One block of a stop-and-wait protocol: [bytes sent, bytes answered] per handshake, image bytes per block. */
+  handshakes?: { turns: Array<[number, number]>; payload: number };
   image: Uint8Array;
   target: FlashTarget;
   board: Record<string, unknown>;
@@ -59,8 +69,8 @@ interface Case {
 
 const cases: Case[] = [
   // STM32F10xxx high density (PID 0x414): 512 KiB flash in 2 KiB pages holds a 256 KiB image.
-  { protocol: 'stm32', image: mcuboot, target: { address: 0x0800_0000 }, board: { productId: 0x414, flashSize: 512 * 1024, pageSize: 2048 }, bitsPerChar: 11 },
-  { protocol: 'esp', image: esp, target: { address: 0x1_0000 }, board: {}, bitsPerChar: 10 },
+  { protocol: 'stm32', image: mcuboot, target: { address: 0x0800_0000 }, board: { productId: 0x414, flashSize: 512 * 1024, pageSize: 2048 }, bitsPerChar: 11, handshakes: { turns: [[2, 1], [5, 1], [258, 1]], payload: 256 } },
+  { protocol: 'esp', image: esp, target: { address: 0x1_0000 }, board: {}, bitsPerChar: 10, handshakes: { turns: [[Math.round((8 + 16 + 1024) * (1 + 2 / 256)) + 2, 14]], payload: 1024 } },
   { protocol: 'smp', image: mcuboot, target: {}, board: { slotSize: 512 * 1024 }, bitsPerChar: 10 },
 ];
 
@@ -105,6 +115,39 @@ async function rawLine(bitsPerChar: number): Promise<number> {
   }
 }
 
+/** Image bytes per second of the protocol's handshake pattern alone: same frame sizes, no protocol. */
+async function rawHandshakes(h: NonNullable<Case['handshakes']>, bitsPerChar: number, bytes: number): Promise<number> {
+  const pair = await openPtyPair();
+  const line = await PacedLine.open(pair.boardPath, { baudRate: BAUD, bitsPerChar });
+  const transport = await SerialTransport.open(pair.hostPath, { baudRate: BAUD });
+  let turn = 0;
+  let got = 0;
+  line.on('data', (b) => {
+    got += b.length;
+    const [send, answer] = h.turns[turn] as [number, number];
+    if (got >= send) {
+      got -= send;
+      turn = (turn + 1) % h.turns.length;
+      void line.write(new Uint8Array(answer).fill(0x79));
+    }
+  });
+  try {
+    const blocks = Math.ceil(bytes / h.payload);
+    const t0 = performance.now();
+    for (let i = 0; i < blocks; i++) {
+      for (const [send, answer] of h.turns) {
+        await transport.write(new Uint8Array(send).fill(0x55));
+        await transport.read(answer, 5000);
+      }
+    }
+    return (blocks * h.payload) / ((performance.now() - t0) / 1000);
+  } finally {
+    await transport.close();
+    await line.close();
+    await pair.close();
+  }
+}
+
 if (!verify(mcuboot, 'mcuboot', createTrustStore(trust), { slotSize: 512 * 1024 }).ok) throw new Error('bench MCUboot image must verify');
 if (!verify(esp, 'esp32-sbv2', createTrustStore(trust)).ok) throw new Error('bench ESP32 image must verify');
 
@@ -112,13 +155,17 @@ console.log(`serial bench: ${SIZE / 1024} KiB image at ${BAUD} baud over a paced
 const raw = await rawLine(10);
 report('raw paced line (8N1, no protocol)', { bytesPerSecond: Math.round(raw), wireRate: BAUD / 10, ratio: raw / (BAUD / 10) });
 for (const c of cases.filter((x) => only.length === 0 || only.includes(x.protocol))) {
+  // The handshake baseline is measured right before and after the protocol run and averaged.
+  const baseline = c.handshakes ? [await rawHandshakes(c.handshakes, c.bitsPerChar, c.image.length / 4)] : [];
   const r = await flashOnce(c);
+  if (c.handshakes) baseline.push(await rawHandshakes(c.handshakes, c.bitsPerChar, c.image.length / 4));
   const goodput = c.image.length / r.seconds;
+  const raw = baseline.length ? baseline.reduce((a, b) => a + b) / baseline.length : undefined;
   report(`${c.protocol.padEnd(5)} write ${c.image.length} B`, {
     seconds: Number(r.seconds.toFixed(2)),
     goodput: Math.round(goodput),
     theoretical: Math.round(r.theoretical),
     ratio: goodput / r.theoretical,
-    ratioToRawLine: goodput / (raw * (10 / c.bitsPerChar)),
+    ...(raw ? { rawHandshakes: Math.round(raw), rawHandshakesRatio: raw / r.theoretical, ofRawHandshakes: goodput / raw } : {}),
   });
 }
