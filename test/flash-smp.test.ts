@@ -43,7 +43,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function start(o: { baudRate?: number; faults?: LineFaults; slotSize?: number; bufCount?: number } = {}): Promise<RunningBoard<SmpBoard>> {
+async function start(o: { baudRate?: number; faults?: LineFaults; slotSize?: number; bufCount?: number; noParams?: boolean } = {}): Promise<RunningBoard<SmpBoard>> {
   const log: string[] = [];
   running = await runBoard<SmpBoard>({
     protocol: 'smp',
@@ -51,7 +51,7 @@ async function start(o: { baudRate?: number; faults?: LineFaults; slotSize?: num
     trust: TRUST,
     ...(o.faults ? { faults: o.faults } : {}),
     log: (l) => log.push(l),
-    board: { primaryImage: FACTORY, slotSize: o.slotSize ?? 128 * 1024, ...(o.bufCount ? { bufCount: o.bufCount } : {}) },
+    board: { primaryImage: FACTORY, slotSize: o.slotSize ?? 128 * 1024, ...(o.bufCount ? { bufCount: o.bufCount } : {}), ...(o.noParams ? { noParams: true } : {}) },
   });
   return running;
 }
@@ -100,6 +100,28 @@ describe('signer flash --protocol smp → simulated MCUboot board', () => {
     r.board.reset('power cycle');
     expect(r.board.current.image?.version).toBe('3.1.0+0');
     expect(r.board.boots.slice(-2).map((b) => b.action)).toEqual(['none', 'none']);
+  });
+
+  it('a board without MCUmgr params: Zephyr defaults (384-byte packets, one in flight) still flash and boot', async () => {
+    const r = await start({ noParams: true });
+    const image = await signed(6 * 1024);
+    const result = await flashImage(opts(r, image));
+    expect(result.board.details).toMatchObject({ bufSize: 384, bufCount: 1 });
+    expect(r.board.current.image?.version).toBe('2.0.0+1');
+  });
+
+  it('--chip that does not match the board: UnexpectedChip before writing', async () => {
+    const r = await start();
+    const e = await errorOf(flashImage(opts(r, await signed(1024), { connect: { expectChip: 'STM32F1' } })));
+    expect((e as FlashError).code).toBe('UnexpectedChip');
+    expect(r.board.boots).toHaveLength(1);
+  });
+
+  it('a Nack from the board carries its rc and reason (no image pair 1 on this board)', async () => {
+    const r = await start();
+    const e = await errorOf(flashImage(opts(r, await signed(2048), { target: { slot: 1 } })));
+    expect((e as FlashError).code).toBe('Nack');
+    expect((e as FlashError).message).toMatch(/rc 5 \(ENOENT\): no image 1/);
   });
 
   it('refuses an image signed with a key the board does not trust, before touching the board', async () => {
@@ -185,11 +207,19 @@ describe('line faults never end in a board that boots garbage', () => {
     expect(log.some((l) => /damaged frame|retry|resend/.test(l))).toBe(true);
   });
 
+  it('a line so noisy that no answer survives: a Checksum error naming the cause, after bounded retries', async () => {
+    const r = await start({ faults: { txFlipEvery: 7 } });
+    const e = await errorOf(flashImage(opts(r, await signed(2048), { connect: { timeoutMs: 500, retries: 2 } })));
+    expect((e as FlashError).code).toBe('Checksum');
+    expect((e as FlashError).message).toMatch(/damaged.*--baud/);
+    expect(r.board.boots).toHaveLength(1);
+  });
+
   it('a board that stops answering mid-transfer: a clear Timeout after bounded retries; the partial image never boots', async () => {
     const r = await start({ faults: { stopAnsweringAfter: 4000 } });
     const factoryDigest = r.board.current.image?.digest;
     const image = await signed(16 * 1024);
-    const e = await errorOf(flashImage(opts(r, image, { connect: { timeoutMs: 300, retries: 2 } })));
+    const e = await errorOf(flashImage(opts(r, image, { connect: { timeoutMs: 1000, retries: 2 } })));
     expect(e).toBeInstanceOf(FlashError);
     expect((e as FlashError).code).toBe('Timeout');
     expect((e as FlashError).message).toMatch(/stopped answering the upload at offset \d+ of 16/);

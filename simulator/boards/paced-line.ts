@@ -17,6 +17,8 @@ export interface LineFaults {
   flipBitAt?: number | readonly number[];
   /** Flip bit 0 of the sent bytes with these 0-based indices. */
   txFlipBitAt?: readonly number[];
+  /** Flip bit 0 of every Nth sent byte (1-based count): a line too noisy for any answer to survive. */
+  txFlipEvery?: number;
   /** After this many received bytes the board neither reads nor answers (it hung). */
   stopAnsweringAfter?: number;
   /** When the received-byte count reaches this index the board resets ('reset' event, input dropped). */
@@ -120,7 +122,9 @@ export class PacedLine extends EventEmitter<{ data: [Uint8Array]; reset: []; sil
       if (this.silent || this.closed) return;
       const chunk = bytes.slice(i, i + per);
       for (let k = 0; k < chunk.length; k++) {
-        if (this.faults.txFlipBitAt?.includes(this.stats.txBytes + k)) chunk[k] = (chunk[k] as number) ^ 0x01;
+        const index = this.stats.txBytes + k;
+        const every = this.faults.txFlipEvery;
+        if (this.faults.txFlipBitAt?.includes(index) || (every !== undefined && (index + 1) % every === 0)) chunk[k] = (chunk[k] as number) ^ 0x01;
       }
       await this.pace(this.txClock, chunk.length);
       if (this.silent || this.closed) return;

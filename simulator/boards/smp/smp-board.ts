@@ -35,6 +35,8 @@ export interface SmpBoardOptions {
   /** SMP buffer (MCUmgr params `buf_size`), default 2048, and buffers (`buf_count`), default 4. */
   bufSize?: number;
   bufCount?: number;
+  /** Answer MCUmgr params with ENOTSUP, as older servers and MCUboot serial recovery do. */
+  noParams?: boolean;
   /** A factory image in the primary slot, confirmed. */
   primaryImage?: Uint8Array;
   /** Input dropped for this long after a reset while the board boots (ms). Default 20. */
@@ -229,7 +231,7 @@ export class SmpBoard implements SimulatedBoard {
       else if (group === 0 && id === 5 && op === 2) {
         rsp = {};
         after = () => this.reset('SMP reset command');
-      } else if (group === 0 && id === 6 && op === 0) rsp = { buf_size: this.bufSize, buf_count: this.o.bufCount ?? 4 };
+      } else if (group === 0 && id === 6 && op === 0) rsp = this.o.noParams ? { rc: RC.notsup } : { buf_size: this.bufSize, buf_count: this.o.bufCount ?? 4 };
       else if (group === 1 && id === 0 && op === 0) rsp = this.imageList();
       else if (group === 1 && id === 0 && op === 2) rsp = this.imageStateWrite(req);
       else if (group === 1 && id === 1 && op === 2) rsp = this.imageUpload(req);

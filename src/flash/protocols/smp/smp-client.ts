@@ -88,8 +88,18 @@ export class SmpClient {
   /** Waits for the answer to `seq` (answers to other sequence numbers are stale and dropped). */
   async answerTo(seq: number, r: Pick<SmpRequest, 'group' | 'id'>, timeoutMs = this.options.timeoutMs): Promise<SmpBody> {
     const deadline = performance.now() + timeoutMs;
+    const badBefore = this.badFrames;
     for (;;) {
-      const p = await this.receive(Math.max(1, deadline - performance.now()));
+      let p: SmpPacket;
+      try {
+        p = await this.receive(Math.max(1, deadline - performance.now()));
+      } catch (e) {
+        // The board did answer, but what arrived was damaged: a line problem, not a silent board.
+        if (e instanceof FlashError && e.code === 'Timeout' && this.badFrames > badBefore) {
+          throw new FlashError('Checksum', `the board's answers on ${this.transport.path} arrive damaged (${this.badFrames - badBefore} frame(s) with a bad CRC or encoding); check the cable and ground, or lower --baud`, { badFrames: this.badFrames - badBefore });
+        }
+        throw e;
+      }
       if (p.header.seq !== seq || p.header.group !== r.group || p.header.id !== r.id) continue;
       if (p.header.op !== SMP_OP.readRsp && p.header.op !== SMP_OP.writeRsp) continue;
       return p.body;

@@ -165,7 +165,9 @@ export class SmpProtocol implements FlashProtocol {
     await client.request({ op: SMP_OP.write, group: SMP_GROUP.image, id: SMP_ID.imageState, body: { hash: hexToBytes(secondary.hash), confirm: Boolean(this.options.confirm) } });
     await client.request({ op: SMP_OP.write, group: SMP_GROUP.os, id: SMP_ID.reset, body: {} });
     // The board reboots: its boot loader checks the image and swaps (or refuses). Ask what runs now.
-    const after = await this.readImageState({ timeoutMs: this.options.bootTimeoutMs ?? 10_000, retries: this.options.retries ?? 3 });
+    // Poll with the normal answer timeout until the board is back (its UART is down while it boots).
+    const timeoutMs = this.options.timeoutMs ?? 3000;
+    const after = await this.readImageState({ timeoutMs, retries: Math.max(this.options.retries ?? 3, Math.ceil((this.options.bootTimeoutMs ?? 10_000) / timeoutMs)) });
     const running = after.find((s) => s.image === slot && s.active === true);
     this.bootReport = { images: after, ...(running ? { running } : {}) };
     if (!running) {
