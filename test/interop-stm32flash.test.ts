@@ -8,13 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stm32Board } from '../simulator/boards/stm32/stm32-board.js';
 import { startStm32Board, vector, type RunningBoard } from './support/serial-boards.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'stm32flash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  // stm32flash -h exits 0 and names its version; missing → a clear hint instead of ENOENT below.
+  const h = await run('stm32flash', ['-h']).catch((e: { code?: string }) => e);
+  if ((h as { code?: string }).code === 'ENOENT') throw new Error("stm32flash is not installed: apt-get install stm32flash (.ci/run installs it)");
+});
 
 let board: RunningBoard<Stm32Board> | undefined;
 afterEach(async () => {
