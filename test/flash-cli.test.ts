@@ -73,3 +73,28 @@ describe('signer flash / signer simulate board (processes)', () => {
     expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
   });
 });
+
+describe('signer flash in-process (runCli)', () => {
+  const cli = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const { runCli } = await import('../src/cli/program.js');
+    const code = await runCli(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s) });
+    return { code, out, err };
+  };
+
+  it('usage errors exit 2 and say what is missing', async () => {
+    expect(await cli('flash', '--port', '/dev/x')).toMatchObject({ code: 2, err: expect.stringMatching(/IMAGE is required/) });
+    expect(await cli('flash', '--port', '/dev/x', vec('images/ecdsa-p256.signed.bin'))).toMatchObject({ code: 2, err: expect.stringMatching(/--format and --key/) });
+    expect(await cli('flash', '--force', vec('images/ecdsa-p256.signed.bin'))).toMatchObject({ code: 2, err: expect.stringMatching(/--port is required/) });
+    expect(await cli('flash', '--protocol', 'xmodem', '--force', vec('images/ecdsa-p256.signed.bin'))).toMatchObject({ code: 2 });
+    expect(await cli('flash', '--port', '/dev/x', '--force', vec('images/missing.bin'))).toMatchObject({ code: 2, err: expect.stringMatching(/does not exist/) });
+  });
+
+  it('a FlashError exits 1 with its code; --json puts it on stdout', async () => {
+    const r = await cli('flash', '--port', '/dev/no-such-serial', '--format', 'mcuboot', '--key', vec('keys/root-ec-p256.pem'), '--json', vec('images/ecdsa-p256.signed.bin'));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ error: { code: 'NoSuchPort' }, phase: 'connect' });
+    expect(r.err).toMatch(/NoSuchPort: no serial port \/dev\/no-such-serial/);
+  });
+});
