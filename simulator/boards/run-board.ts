@@ -6,12 +6,14 @@ import type { TrustStoreInput } from '../../firmware-verifier/index.js';
 import type { BoardLog, SimulatedBoard } from './board.types.js';
 import { PacedLine, type LineFaults } from './paced-line.js';
 import { openPtyPair } from './pty-pair.js';
+import { EspBoard, type EspBoardOptions } from './esp/esp-board.js';
 import { SmpBoard, type SmpBoardOptions } from './smp/smp-board.js';
+import { STM32_BITS_PER_CHAR, Stm32Board, type Stm32BoardOptions } from './stm32/stm32-board.js';
 
 export interface RunBoardOptions {
   protocol: string;
   baudRate: number;
-  /** Bits per character on the line: 10 (8N1, default) or 11 (8E1). */
+  /** Bits per character on the line: 10 (8N1) or 11 (8E1); default: the protocol's (11 for stm32). */
   bitsPerChar?: number;
   /** Keys/roots the board's boot loader trusts. */
   trust: TrustStoreInput;
@@ -33,6 +35,8 @@ type BoardFactory = (o: RunBoardOptions) => SimulatedBoard;
 
 const FACTORIES: Record<string, BoardFactory> = {
   smp: (o) => new SmpBoard({ ...(o.board as Partial<SmpBoardOptions>), trust: o.trust, ...(o.log ? { log: o.log } : {}) }),
+  stm32: (o) => new Stm32Board({ ...(o.board as Partial<Stm32BoardOptions>), trust: o.trust, ...(o.log ? { log: o.log } : {}) }),
+  esp: (o) => new EspBoard({ romBaud: o.baudRate, ...(o.board as Partial<EspBoardOptions>), trust: o.trust, ...(o.log ? { log: o.log } : {}) }),
 };
 
 export const BOARD_PROTOCOLS = (): string[] => Object.keys(FACTORIES);
@@ -48,7 +52,7 @@ export async function runBoard<B extends SimulatedBoard = SimulatedBoard>(o: Run
   const pair = await openPtyPair();
   let line: PacedLine;
   try {
-    line = await PacedLine.open(pair.boardPath, { baudRate: o.baudRate, bitsPerChar: o.bitsPerChar ?? 10, ...(o.faults ? { faults: o.faults } : {}) });
+    line = await PacedLine.open(pair.boardPath, { baudRate: o.baudRate, bitsPerChar: o.bitsPerChar ?? (o.protocol === 'stm32' ? STM32_BITS_PER_CHAR : 10), ...(o.faults ? { faults: o.faults } : {}) });
   } catch (e) {
     await pair.close();
     throw e;

@@ -24,6 +24,7 @@ export interface FlashOptions {
   noVerify?: boolean;
   /** Skip boot/reset at the end. */
   noBoot?: boolean;
+  /** Line parity; default: what the protocol asks for (even for stm32). */
   parity?: 'none' | 'even';
   connect?: Omit<ConnectOptions, 'baudRate'>;
   /** Called as bytes are written (the CLI draws the progress bar from it). */
@@ -64,7 +65,8 @@ export async function flashImage(o: FlashOptions): Promise<FlashResult> {
     throw new FlashError('InvalidImage', 'no trust given to check the image; pass --format and --key/--cert (as for `signer verify`), or --force to write it unchecked');
   }
   o.onPhase?.('connect', o.port);
-  const transport = await SerialTransport.open(o.port, { baudRate: o.baudRate, ...(o.parity ? { parity: o.parity } : {}) });
+  const parity = o.parity ?? protocol.parity;
+  const transport = await SerialTransport.open(o.port, { baudRate: o.baudRate, ...(parity ? { parity } : {}) });
   try {
     const board = await protocol.connect(transport, { baudRate: o.baudRate, ...o.connect });
     if (board.flashSize !== undefined && o.image.length > board.flashSize) {

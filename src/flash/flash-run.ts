@@ -73,7 +73,6 @@ export async function runFlash(io: FlashRunIo, o: FlashRunOptions): Promise<numb
       force: Boolean(o.force),
       noVerify: Boolean(o.noVerify),
       noBoot: Boolean(o.noBoot),
-      parity: 'none',
       connect: {
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
         ...(o.retries === undefined ? {} : { retries: o.retries }),

@@ -45,6 +45,8 @@ export type ProgressFn = (done: number, total: number) => void;
 
 export interface FlashProtocol {
   readonly name: ProtocolName;
+  /** Line parity the boot loader expects on a real UART (STM32 AN3155: 'even'); default 'none'. */
+  readonly parity?: 'none' | 'even';
   connect(t: SerialTransport, o: ConnectOptions): Promise<BoardInfo>;
   write(image: Uint8Array, target: FlashTarget, progress: ProgressFn): Promise<void>;
   /** Read-back or hash check of what was written; FlashError VerifyMismatch when it differs. */

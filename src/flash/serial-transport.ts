@@ -54,12 +54,22 @@ export class SerialTransport {
     return new SerialTransport(port, path);
   }
 
+  /**
+   * Resolves once the OS took the bytes. It does not wait for them to leave the UART (tcdrain): a
+   * protocol waits for the board's answer anyway, and a drain per write cost ~2.5 ms on a pty, which
+   * dominated stop-and-wait protocols (3 handshakes per STM32 block). `drain()` waits when needed.
+   */
   async write(bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new FlashError('Protocol', `${this.path} is closed`);
     await new Promise<void>((resolve, reject) => {
-      this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => (e ? reject(e) : undefined));
-      this.port.drain((e) => (e ? reject(new FlashError('Protocol', `${this.path}: write failed: ${e.message}`)) : resolve()));
+      this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (e) => (e ? reject(new FlashError('Protocol', `${this.path}: write failed: ${e.message}`)) : resolve()));
     });
+  }
+
+  /** Waits until everything written has left the port (before a baud change or close). */
+  async drain(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve, reject) => this.port.drain((e) => (e ? reject(new FlashError('Protocol', `${this.path}: write failed: ${e.message}`)) : resolve())));
   }
 
   /** Exactly `n` bytes, or FlashError Timeout after `timeoutMs` without them. */
@@ -93,11 +103,14 @@ export class SerialTransport {
   }
 
   async setBaudRate(baudRate: number): Promise<void> {
+    // serialport's update flushes both queues (tcflush): let what was written go out first.
+    await this.drain();
     await new Promise<void>((resolve, reject) => this.port.update({ baudRate }, (e) => (e ? reject(new FlashError('Protocol', `${this.path}: cannot set ${baudRate} baud: ${e.message}`)) : resolve())));
   }
 
   async close(): Promise<void> {
     if (this.closed || !this.port.isOpen) return;
+    await this.drain().catch(() => undefined);
     this.closed = true;
     await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }

@@ -4,14 +4,16 @@
  */
 import type { FlashProtocol, ProtocolName } from '../protocol.types.js';
 import { FlashError } from '../flash-error.js';
+import { EspProtocol } from './esp/esp-protocol.js';
 import { SmpProtocol } from './smp/smp-protocol.js';
+import { Stm32Protocol } from './stm32/stm32-protocol.js';
 
 export const PROTOCOL_NAMES: readonly ProtocolName[] = ['smp', 'stm32', 'esp'];
 
 const FACTORIES: Partial<Record<ProtocolName, () => FlashProtocol>> = {
   smp: () => new SmpProtocol(),
-  // stm32: () => new Stm32Protocol(),   (branch i11-uart)
-  // esp: () => new EspProtocol(),       (branch i11-uart)
+  stm32: () => new Stm32Protocol(),
+  esp: () => new EspProtocol(),
 };
 
 /** Registers a protocol (used by modules that add one). */
