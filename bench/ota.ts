@@ -14,6 +14,9 @@ import { connectAsync } from 'mqtt';
 import { buildImage, realScheduler, SimulatedDevice, SimulatedFlash } from '../simulator/agent/index.js';
 import { buildAfrOtaDocument } from '../simulator/ota-wire/index.js';
 import { loadOrCreateLocalCa } from '../src/keys/index.js';
+import { SecretBox } from '../src/accounts/index.js';
+
+const TEST_SEALER = new SecretBox(new Uint8Array(32).fill(9), 'bench-ca-keys');
 import { provisionDevice, putFirmware } from '../test/support/mqtt.js';
 import { startTestServer } from '../test/support/server.js';
 import { report } from './measure.js';
@@ -25,7 +28,7 @@ const t = await startTestServer();
 try {
   const ctx = t.server.iotContext;
   const image = buildImage({ major: 2, minor: 0, build: 0 }, randomBytes(SIZE - 16));
-  const ca = await loadOrCreateLocalCa(`${t.dataDir}/bench-ca`, 'bench', 'Bench code signing');
+  const ca = await loadOrCreateLocalCa(`${t.dataDir}/bench-ca`, 'bench', 'Bench code signing', TEST_SEALER);
   const signer = await ca.issue({ subject: 'CN=bench signer', extendedKeyUsage: ['1.3.6.1.5.5.7.3.3'] });
   const signature = createSign('sha256').update(image).sign(signer.privateKeyPem);
   await putFirmware(t.server, 'bench-fw', 'fw.bin', image);
