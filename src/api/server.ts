@@ -24,6 +24,31 @@ export interface TargetService {
   mapError(e: unknown): { type: string; status: number; message: string } | undefined;
 }
 
+/** The caller a restJson1 service's handler sees. */
+export interface RestCaller {
+  accountId: string;
+  principalArn: string;
+  region: string;
+}
+
+/**
+ * A restJson1 service mounted on the same endpoint as the Signer API (AWS IoT, the IoT Jobs data
+ * plane), routed by method + path from its own model. Services whose paths coincide (IoT and the
+ * Jobs data plane both have GET /things/{thingName}/jobs/{jobId}) are told apart by the SigV4
+ * service name in the request's credential scope, as their distinct AWS hosts would.
+ */
+export interface RestService {
+  model: ServiceModel;
+  /** SigV4 service names accepted in the credential scope (IoT: `iot` and the older `execute-api`). */
+  signingNames: readonly string[];
+  eventSource: string;
+  handlers: Record<string, (caller: RestCaller, input: Record<string, unknown>) => unknown>;
+  /** Error types this service answers protocol failures with (all must be in its model or PROTOCOL_ERRORS). */
+  errorTypes: { validation: string; serialization: string; throttling: string; internal: string };
+  /** Maps a thrown domain error to its API error, or undefined when it is not this service's. */
+  mapError(e: unknown): ApiError | undefined;
+}
+
 export interface ApiServerDeps {
   model: ServiceModel;
   service: SignerService;
@@ -35,6 +60,18 @@ export interface ApiServerDeps {
   maxClockSkewMs: number;
   throttle: { ratePerSecond: number; burst: number };
   targets?: TargetService[];
+  /** restJson1 services beside the Signer API on the same endpoint. */
+  services?: RestService[];
+}
+
+/** A restJson1 service with what the server derived from its model. */
+interface Mount {
+  service: RestService | undefined;
+  signingNames: readonly string[];
+  eventSource: string;
+  router: Router;
+  codec: Codec;
+  errors: ErrorRegistry;
 }
 
 const AUTH_ERROR_TYPES: Record<AuthError['code'], string> = {
@@ -78,6 +115,8 @@ export class ApiServer {
   private readonly codec: Codec;
   private readonly errors: ErrorRegistry;
   private readonly throttle: Throttle;
+  /** The Signer API first, then the other restJson1 services. */
+  private readonly mounts: Mount[];
   private server: Server | undefined;
 
   constructor(private readonly deps: ApiServerDeps) {
@@ -85,6 +124,22 @@ export class ApiServer {
     this.codec = new Codec(deps.model);
     this.errors = new ErrorRegistry(deps.model);
     this.throttle = new Throttle(deps.throttle.ratePerSecond, deps.throttle.burst);
+    const signer: Mount = {
+      service: undefined,
+      signingNames: [deps.model.metadata.signingName],
+      eventSource: 'signer.amazonaws.com',
+      router: this.router,
+      codec: this.codec,
+      errors: this.errors,
+    };
+    this.mounts = [signer];
+    for (const service of deps.services ?? []) {
+      const errors = new ErrorRegistry(service.model);
+      for (const type of Object.values(service.errorTypes)) errors.create(type, ''); // fails at start-up, not on a request
+      const missing = Object.keys(service.model.operations).filter((op) => !service.handlers[op]);
+      if (missing.length) throw new Error(`${service.model.metadata.serviceId}: no handler for ${missing.join(', ')}`);
+      this.mounts.push({ service, signingNames: service.signingNames, eventSource: service.eventSource, router: new Router(service.model), codec: new Codec(service.model), errors });
+    }
   }
 
   get errorRegistry(): ErrorRegistry {
@@ -126,13 +181,22 @@ export class ApiServer {
 
   /** restJson1 reads the type from the header; AWS JSON 1.1 clients (botocore) read body `__type`. */
   private sendError(res: ServerResponse, requestId: string, e: ApiError, json11 = false): void {
-    const body = json11 ? { __type: e.type, message: e.message } : { message: e.message };
+    const body = json11 ? { __type: e.type, message: e.message } : { message: e.message, ...e.fields };
     this.send(res, requestId, e.status, JSON.stringify(body), e.type);
   }
 
   /** Turns anything thrown into the error response a client should see; internals go to the log only. */
-  private toApiError(e: unknown, requestId: string, target?: TargetService): ApiError {
+  private toApiError(e: unknown, requestId: string, target?: TargetService, mount?: Mount): ApiError {
     if (e instanceof ApiError) return e;
+    const rest = mount?.service;
+    if (rest) {
+      const mapped = rest.mapError(e);
+      if (mapped) return mapped;
+      if (e instanceof AuthError) return mount.errors.create(AUTH_ERROR_TYPES[e.code], e.message);
+      if (e instanceof InputError) return mount.errors.create(e.kind === 'serialization' ? rest.errorTypes.serialization : rest.errorTypes.validation, e.message);
+      this.deps.logger.error('internal error', { requestId, error: e instanceof Error ? e.stack : String(e) });
+      return mount.errors.create(rest.errorTypes.internal, 'An internal error occurred. Quote the request id when reporting it.');
+    }
     if (e instanceof SignerError) return this.errors.create(e.code, e.message);
     if (e instanceof AuthError) return this.errors.create(AUTH_ERROR_TYPES[e.code], e.message);
     if (e instanceof InputError) {
@@ -172,19 +236,24 @@ export class ApiServer {
       typeof targetHeader === 'string' && method === 'POST' && rawPath === '/'
         ? this.deps.targets?.find((t) => targetHeader.startsWith(t.prefix + '.'))
         : undefined;
-    const route = target ? undefined : this.router.match(method, rawPath);
-    const eventName = target ? String(targetHeader).slice(target.prefix.length + 1) : route?.op.name ?? 'UnknownOperation';
-    const eventSource = target ? target.eventSource : 'signer.amazonaws.com';
+    // Every restJson1 service whose model has this method + path; more than one only for IoT vs the Jobs data plane.
+    const candidates = target ? [] : this.mounts.flatMap((m) => {
+      const r = m.router.match(method, rawPath);
+      return r ? [{ mount: m, route: r }] : [];
+    });
+    let chosen = candidates[0];
+    let eventName = target ? String(targetHeader).slice(target.prefix.length + 1) : chosen?.route.op.name ?? 'UnknownOperation';
+    let eventSource = target ? target.eventSource : chosen?.mount.eventSource ?? 'signer.amazonaws.com';
     let verified: VerifiedRequest | undefined;
     let input: Record<string, unknown> | undefined;
     try {
-      if (!target && !route) {
+      if (!target && !chosen) {
         throw this.errors.create('UnknownOperationException', `No operation matches ${method} ${rawPath}.`);
       }
       verified = await verifySigV4(
         { method, rawPath, rawQuery, headers: req.headers },
         {
-          services: [target ? target.signingName : this.deps.model.metadata.signingName],
+          services: target ? [target.signingName] : candidates.flatMap((c) => c.mount.signingNames),
           region: this.deps.region,
           lookup: this.deps.lookup,
           bodySha256: createHash('sha256').update(body).digest('hex'),
@@ -192,9 +261,15 @@ export class ApiServer {
           maxSkewMs: this.deps.maxClockSkewMs,
         },
       );
+      if (candidates.length > 1) {
+        const service = verified.service;
+        chosen = candidates.find((c) => c.mount.signingNames.includes(service)) ?? chosen;
+        eventName = chosen!.route.op.name;
+        eventSource = chosen!.mount.eventSource;
+      }
       const caller = { accountId: verified.credential.accountId, principalArn: verified.credential.principalArn };
       if (!this.throttle.take(caller.accountId, eventName)) {
-        throw this.errors.create('TooManyRequestsException', 'Rate exceeded.');
+        throw (chosen?.mount ?? this.mounts[0]!).errors.create(chosen?.mount.service?.errorTypes.throttling ?? 'TooManyRequestsException', 'Rate exceeded.');
       }
       let responseBody: string;
       let status = 200;
@@ -213,15 +288,18 @@ export class ApiServer {
         const out = await handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region });
         responseBody = JSON.stringify(out ?? {});
       } else {
-        const op = route!.op;
-        input = this.codec.parseInput(op.input, {
-          labels: route!.labels,
+        const { mount, route } = chosen!;
+        const op = route.op;
+        input = mount.codec.parseInput(op.input, {
+          labels: route.labels,
           query: parseRawQuery(rawQuery),
           headers: req.headers,
           body: body.toString('utf8'),
         });
-        const out = await HANDLERS[op.name]!(this.deps.service, caller, input);
-        responseBody = this.codec.serializeOutput(op.output, out);
+        const out = mount.service
+          ? await mount.service.handlers[op.name]!({ ...caller, region: this.deps.region }, input)
+          : await HANDLERS[op.name]!(this.deps.service, caller, input);
+        responseBody = mount.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }
       // Calls that change state answer after their audit record is committed; reads join a short batch.
@@ -237,7 +315,7 @@ export class ApiServer {
       else audited.catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
       this.send(res, requestId, status, responseBody, undefined);
     } catch (e) {
-      const err = this.toApiError(e, requestId, target);
+      const err = this.toApiError(e, requestId, target, chosen?.mount);
       try {
         await this.deps.audit.record({
           eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
