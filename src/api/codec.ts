@@ -46,7 +46,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export class Codec {
   private readonly patterns = new Map<string, RegExp>();
-  constructor(private readonly model: ServiceModel) {}
+  /**
+   * `wholePatterns`: a pattern must match the whole value, as the AWS IoT services check their
+   * (unanchored, java.util.regex) patterns; the Signer model anchors its own where it means to.
+   */
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly opts: { wholePatterns?: boolean } = {},
+  ) {}
 
   private shape(name: string): Shape {
     const s = this.model.shapes[name];
@@ -200,7 +207,7 @@ export class Codec {
   private regex(pattern: string): RegExp {
     let r = this.patterns.get(pattern);
     if (!r) {
-      r = new RegExp(javaClasses(pattern), 'u');
+      r = new RegExp(this.opts.wholePatterns ? `^(?:${javaClasses(pattern)})$` : javaClasses(pattern), 'u');
       this.patterns.set(pattern, r);
     }
     return r;

@@ -138,7 +138,7 @@ export class ApiServer {
       for (const type of Object.values(service.errorTypes)) errors.create(type, ''); // fails at start-up, not on a request
       const missing = Object.keys(service.model.operations).filter((op) => !service.handlers[op]);
       if (missing.length) throw new Error(`${service.model.metadata.serviceId}: no handler for ${missing.join(', ')}`);
-      this.mounts.push({ service, signingNames: service.signingNames, eventSource: service.eventSource, router: new Router(service.model), codec: new Codec(service.model), errors });
+      this.mounts.push({ service, signingNames: service.signingNames, eventSource: service.eventSource, router: new Router(service.model), codec: new Codec(service.model, { wholePatterns: true }), errors });
     }
   }
 
