@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACMClient } from '@aws-sdk/client-acm';
+import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignerClient } from '@aws-sdk/client-signer';
 
@@ -10,7 +11,10 @@ export interface ClientContext {
   signer: SignerClient;
   acm: ACMClient;
   s3: S3Client;
+  /** AWS IoT control plane (served on the Signer API's endpoint). */
+  iot: IoTClient;
   accessKeyId: string;
+  dataDir: string;
 }
 
 /** Reads one profile's keys from an AWS shared-credentials file. */
@@ -42,5 +46,7 @@ export function clientContext(dataDir: string, profile = 'default'): ClientConte
     signer: new SignerClient({ ...common, endpoint: ep.signer, disableHostPrefix: true }),
     acm: new ACMClient({ ...common, endpoint: ep.acm }),
     s3: new S3Client({ ...common, endpoint: ep.s3, forcePathStyle: true }),
+    iot: new IoTClient({ ...common, endpoint: ep.signer }),
+    dataDir,
   };
 }

@@ -29,6 +29,9 @@ Usage:
   signer verify-lambda signed.zip --trusted-root ca.pem [--allowed-profile-version-arn ARN]... [--mode Warn|Enforce]
       check a signed Lambda deployment package as Lambda would (integrity, expiry, signer, revocation)
   signer audit [--event-name N] [--account-id A] [--since ISO] [--limit N]
+  signer things create NAME [--out DIR] [--group G]...   thing + ACTIVE certificate + key in a folder a device can use
+  signer ota create (--thing T | --group G)... --file FW --profile P    OTA update over MQTT (CreateOTAUpdate)
+  signer ota describe|cancel|executions ID, signer ota list
   signer --help
 
 Commands that talk to the server read <data>/endpoints.json and <data>/credentials (--data-dir, SIGNER_DATA_DIR).
@@ -94,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   const out = (s: string) => void process.stdout.write(s);
-  if (cmd === 'platforms' || cmd === 'certificates' || cmd === 'sign' || cmd === 'audit') {
+  if (cmd === 'platforms' || cmd === 'certificates' || cmd === 'sign' || cmd === 'audit' || cmd === 'things' || cmd === 'ota') {
     const { values, tokens } = parseArgs({ args: argv.slice(1), options: { 'data-dir': { type: 'string' } }, strict: false, tokens: true });
     const dataDir = configFrom(values).dataDir;
     // Drop --data-dir from what the sub-command parses.
@@ -104,6 +107,8 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'platforms') return (await import('./commands/platforms.js')).runPlatforms(dataDir, out);
     if (cmd === 'certificates') return (await import('./commands/certificates.js')).runCertificates(args, dataDir, out);
     if (cmd === 'sign') return (await import('./commands/sign.js')).runSign(args, dataDir, out);
+    if (cmd === 'things') return (await import('./commands/iot.js')).runThings(args, dataDir, out);
+    if (cmd === 'ota') return (await import('./commands/iot.js')).runOta(args, dataDir, out);
     const store = SqliteStateStore.open(join(dataDir, 'state.db'));
     try {
       return await (await import('./commands/audit.js')).runAudit(args, store, out);
