@@ -168,10 +168,12 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
     },
     DescribeCertificate: async (c, i) => ({ certificateDescription: certificateDescription(await certificates.describeCertificate(ctx(c), i.certificateId as string)) }),
     ListCertificates: async (c, i) => {
-      const r = await certificates.listCertificates(ctx(c), { nextToken: i.marker as string, maxResults: i.pageSize as number, ascendingOrder: i.ascendingOrder as boolean });
+      // The model's `marker` is standard base64 ([A-Za-z0-9+/]+={0,2}); the domain's token is any text, so it travels wrapped.
+      const marker = i.marker === undefined ? undefined : Buffer.from(i.marker as string, 'base64').toString('utf8');
+      const r = await certificates.listCertificates(ctx(c), { nextToken: marker, maxResults: i.pageSize as number, ascendingOrder: i.ascendingOrder as boolean });
       return {
         certificates: r.items.map((x) => ({ certificateArn: x.certificateArn, certificateId: x.certificateId, status: x.status, certificateMode: x.certificateMode, creationDate: x.creationDate })),
-        nextMarker: r.nextToken,
+        nextMarker: r.nextToken === undefined ? undefined : Buffer.from(r.nextToken, 'utf8').toString('base64'),
       };
     },
     UpdateCertificate: async (c, i) => {
