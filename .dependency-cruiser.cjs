@@ -26,6 +26,20 @@ module.exports = {
       to: { path: '^simulator/' },
     },
     {
+      name: 'server-imports-only-the-ota-wire-format-from-simulator',
+      comment: 'src/ may use simulator/ota-wire/ (both ends of the OTA protocol share one codec, docs/ota.md) and nothing else from simulator/.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^simulator/', pathNot: '^simulator/ota-wire/' },
+    },
+    {
+      name: 'ota-wire-is-pure',
+      comment: 'simulator/ota-wire/ is a wire codec: no node: built-ins, no other simulator code (tests excepted).',
+      severity: 'error',
+      from: { path: '^simulator/ota-wire/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'platforms-do-not-import-server',
       comment: 'A platform gets its key through the SigningKey interface, never from src/.',
       severity: 'error',

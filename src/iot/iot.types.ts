@@ -350,7 +350,9 @@ export interface OtaUpdateService {
   /** Returns at once with CREATE_PENDING; the update then moves on in the background (see `settled`). */
   createOTAUpdate(
     ctx: IotContext,
-    input: Omit<OtaUpdate, 'otaUpdateArn' | 'otaUpdateStatus' | 'awsIotJobId' | 'awsIotJobArn' | 'streamId' | 'errorInfo' | 'creationDate' | 'lastModifiedDate' | 'protocols' | 'targetSelection'> & {
+    input: Omit<OtaUpdate, 'otaUpdateArn' | 'otaUpdateStatus' | 'awsIotJobId' | 'awsIotJobArn' | 'streamId' | 'errorInfo' | 'creationDate' | 'lastModifiedDate' | 'protocols' | 'targetSelection' | 'otaUpdateFiles'> & {
+      /** CreateOTAUpdateRequest.files (the record calls them otaUpdateFiles). */
+      files: OtaUpdateFile[];
       protocols?: ('MQTT' | 'HTTP')[];
       targetSelection?: 'SNAPSHOT' | 'CONTINUOUS';
       tags?: Tags;
