@@ -274,7 +274,8 @@ describe('streams', () => {
     const roleArn = `arn:aws:iam::${t.admin.accountId}:role/ota`;
     await expectSdkError(iot.send(new CreateStreamCommand({ streamId: 'empty', files: [], roleArn })), 'InvalidRequestException', 400);
     await expectSdkError(iot.send(new CreateStreamCommand({ streamId: 'badid', files: [{ fileId: 256, s3Location: { bucket: 'b', key: 'k' } }], roleArn })), 'InvalidRequestException', 400, /255/);
-    await expectSdkError(iot.send(new CreateStreamCommand({ streamId: 'gone', files: [{ fileId: 0, s3Location: { bucket: 'no-such-bucket', key: 'k' } }], roleArn })), 'ResourceNotFoundException', 404);
+    await expectSdkError(iot.send(new CreateStreamCommand({ streamId: 'gone', files: [{ fileId: 0, s3Location: { bucket: 'no-such-bucket', key: 'k' } }], roleArn })), 'InvalidRequestException', 400, /no-such-bucket/);
+    await expectSdkError(iot.send(new DescribeStreamCommand({ streamId: 'gone' })), 'ResourceNotFoundException', 404);
   });
 });
 
@@ -327,7 +328,9 @@ describe('jobs, executions and the Jobs data plane', () => {
     const ctl = await iot.send(new DescribeJobExecutionCommand({ thingName: 'dp-1', jobId: 'dp-job' }));
     expect(ctl.execution).toMatchObject({ thingArn: thingArn('dp-1'), status: 'IN_PROGRESS', statusDetails: { detailsMap: { step: 'download' } } });
 
-    await expectSdkError(data.send(new UpdateJobExecutionCommand({ thingName: 'dp-1', jobId: 'dp-job', status: 'SUCCEEDED', expectedVersion: v + 5 })), 'VersionConflictException', 409);
+    // The data-plane model names no version error; the MQTT API's VersionMismatch travels as ConflictException 409.
+    await expectSdkError(data.send(new UpdateJobExecutionCommand({ thingName: 'dp-1', jobId: 'dp-job', status: 'SUCCEEDED', expectedVersion: v + 5 })), 'ConflictException', 409);
+    expect((await data.send(new DataDescribeJobExecutionCommand({ thingName: 'dp-1', jobId: 'dp-job' }))).execution!.status).toBe('IN_PROGRESS');
     const done = await data.send(new UpdateJobExecutionCommand({ thingName: 'dp-1', jobId: 'dp-job', status: 'SUCCEEDED', expectedVersion: v, includeJobExecutionState: true, statusDetails: { step: 'done' } }));
     expect(done.executionState).toMatchObject({ status: 'SUCCEEDED', statusDetails: { step: 'done' }, versionNumber: v + 1 });
     await expectSdkError(data.send(new UpdateJobExecutionCommand({ thingName: 'dp-1', jobId: 'dp-job', status: 'IN_PROGRESS' })), 'InvalidStateTransitionException', 409);

@@ -19,7 +19,9 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
+import { startIot } from './iot-runtime.js';
 import { listenWithFallback } from './listen.js';
+import type { IotRuntime } from '../iot/index.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
@@ -34,6 +36,8 @@ export interface RunningServer {
   certificates: CertificateManager;
   objects: ObjectStore;
   jobs: JobRunner;
+  /** The AWS IoT domain (things, certificates, streams, jobs, OTA updates). */
+  iot: IotRuntime;
   /** Waits until every job event handed to a sink has been delivered (or given up). */
   flushEvents(): Promise<void>;
   logger: Logger;
@@ -125,6 +129,21 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       return { type: e.awsType, status: e.httpStatus, message: e.message };
     },
   };
+  // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
+  const endpoints: { api?: string; dataAts?: string } = {};
+  const iot = await startIot({
+    dataDir: config.dataDir,
+    db: store.db,
+    objects,
+    service,
+    region: config.region,
+    endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
+    onError: (e) => logger.error('iot background error', { error: e instanceof Error ? e.message : String(e) }),
+  });
+  const iotTick = setInterval(() => {
+    iot.runtime.tick().catch((e: unknown) => logger.error('iot tick failed', { error: String(e) }));
+  }, 1000);
+  iotTick.unref();
   const audit = new AuditTrail(store);
   const api = new ApiServer({
     model: loadSignerModel(),
@@ -137,10 +156,12 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
+    services: iot.rest,
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
   const apiUrl = `http://${host}:${apiPort}`;
+  endpoints.api = `${host}:${apiPort}`;
   let s3Close: () => Promise<void> = async () => undefined;
   const s3Port = await listenWithFallback(
     'embedded S3',
@@ -176,12 +197,15 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     certificates,
     objects,
     jobs,
+    iot: iot.runtime,
     logger,
     async flushEvents() {
       for (const sink of sinks) await sink.flush();
     },
     async close() {
       await api.close();
+      clearInterval(iotTick);
+      await iot.runtime.close();
       await s3Close();
       await jobs.stop();
       for (const sink of sinks) await sink.close();
