@@ -15,7 +15,6 @@ import type {
   OtaUpdateStatus,
   Stream,
   StreamFile,
-  Tags,
   ThingGroup,
 } from '../../iot/index.js';
 import { IotError } from '../../iot/index.js';
@@ -225,10 +224,7 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
     },
 
     // ------------------------------------------------------------ OTA updates
-    CreateOTAUpdate: async (c, i) => {
-      const { files, tags, ...rest } = i as any;
-      return otaUpdates.createOTAUpdate(ctx(c), { ...rest, otaUpdateFiles: files, tags: tags as Tags | undefined });
-    },
+    CreateOTAUpdate: async (c, i) => otaUpdates.createOTAUpdate(ctx(c), i as unknown as Parameters<typeof otaUpdates.createOTAUpdate>[1]),
     GetOTAUpdate: async (c, i) => ({ otaUpdateInfo: otaUpdateInfo(await otaUpdates.getOTAUpdate(ctx(c), i.otaUpdateId as string)) }),
     ListOTAUpdates: async (c, i) => {
       const r = await otaUpdates.listOTAUpdates(ctx(c), { ...page(i), otaUpdateStatus: i.otaUpdateStatus as OtaUpdateStatus | undefined });
