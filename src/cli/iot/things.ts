@@ -40,11 +40,12 @@ export async function createThingFolder(
   opts: { thingName: string; dir: string; groups?: string[]; attributes?: Record<string, string>; caFile?: string },
 ): Promise<ThingFolder> {
   if (existsSync(join(opts.dir, 'private.pem.key'))) throw new Error(`${opts.dir} already holds a device identity (private.pem.key); choose another folder.`);
+  // Asked first: without a broker address the folder would be useless, so nothing is created.
+  const { endpointAddress = '' } = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
   const thing = await iot.send(new CreateThingCommand({ thingName: opts.thingName, attributePayload: opts.attributes ? { attributes: opts.attributes } : undefined }));
   for (const g of opts.groups ?? []) await iot.send(new AddThingToThingGroupCommand({ thingName: opts.thingName, thingGroupName: g }));
   const cert = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
   await iot.send(new AttachThingPrincipalCommand({ thingName: opts.thingName, principal: cert.certificateArn! }));
-  const { endpointAddress = '' } = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
 
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const files: ThingFolder['files'] = {
