@@ -71,6 +71,11 @@ export function decodeCbor(bytes: Uint8Array): unknown {
 const text = new TextDecoder('utf-8', { fatal: true });
 const utf8 = new TextEncoder();
 
+/** A plain Uint8Array view (cbor-x hands out Node Buffers under Node). */
+function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
 }
@@ -143,7 +148,7 @@ export function parseGetRequest(payload: Uint8Array, format: StreamFormat): GetS
   if (b !== undefined) {
     if (format === 'cbor') {
       if (!(b instanceof Uint8Array)) fail('InvalidRequest', 'b (bitmap) must be a byte string.');
-      bitmap = b as Uint8Array;
+      bitmap = plain(b as Uint8Array);
     } else {
       const parsed = typeof b === 'string' ? bitmapFromHex(b) : undefined;
       if (!parsed) fail('InvalidRequest', 'b (bitmap) must be a hex string such as "0x130080".');
@@ -234,7 +239,7 @@ export function decodeDataBlock(payload: Uint8Array, format: StreamFormat): Data
   const { f, i, l, p, c } = m;
   if (!isInt(f) || !isInt(i) || !isInt(l) || f < 0 || i < 0) return undefined;
   let bytes: Uint8Array | undefined;
-  if (format === 'cbor') bytes = p instanceof Uint8Array ? p : undefined;
+  if (format === 'cbor') bytes = p instanceof Uint8Array ? plain(p) : undefined;
   else bytes = typeof p === 'string' ? fromBase64(p) : undefined;
   if (!bytes || bytes.length !== l) return undefined;
   return { ...(typeof c === 'string' ? { clientToken: c } : {}), fileId: f, blockId: i, payload: bytes };

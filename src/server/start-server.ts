@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -12,6 +12,7 @@ import {
   createPkcs11Backend,
   createSqliteKeysStore,
   isKeysError,
+  loadOrCreateLocalCa,
   loadOrCreateMasterKey,
   type CertificateManager,
 } from '../keys/index.js';
@@ -19,9 +20,11 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
-import { startIot } from './iot-runtime.js';
+import { createIotServices, type IotContext, type IotRuntime } from '../iot/index.js';
+import { connectExternalTransport, loadOrCreateBrokerTls, startEmbeddedBroker, startOtaService, type EmbeddedBroker, type MqttTransport, type OtaService } from '../ota/index.js';
 import { listenWithFallback } from './listen.js';
-import type { IotRuntime } from '../iot/index.js';
+import { createOtaSigning } from './ota-signing.js';
+import { createIotRestServices } from '../api/iot/index.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
@@ -38,6 +41,11 @@ export interface RunningServer {
   jobs: JobRunner;
   /** The AWS IoT domain (things, certificates, streams, jobs, OTA updates). */
   iot: IotRuntime;
+  /** The account and region the MQTT data plane serves (the admin account). */
+  iotContext: IotContext;
+  /** The OTA data plane's MQTT listeners (embedded broker) or the external broker URL. */
+  mqtt: { tlsUrl?: string; tlsPort?: number; plainUrl?: string; plainPort?: number; caFile?: string; externalUrl?: string };
+  ota: OtaService;
   /** Waits until every job event handed to a sink has been delivered (or given up). */
   flushEvents(): Promise<void>;
   logger: Logger;
@@ -129,21 +137,21 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       return { type: e.awsType, status: e.httpStatus, message: e.message };
     },
   };
-  // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
-  const endpoints: { api?: string; dataAts?: string } = {};
-  const iot = await startIot({
-    dataDir: config.dataDir,
+  // The IoT domain shares the SQLite file (scope `iot`); the OTA data plane serves the admin account.
+  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA');
+  const iot = createIotServices({
     db: store.db,
     objects,
-    service,
+    signing: createOtaSigning({ service, store, platforms, objects }),
+    deviceCa,
     region: config.region,
-    endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
-    onError: (e) => logger.error('iot background error', { error: e instanceof Error ? e.message : String(e) }),
+    onError: (e) => logger.error('iot internal error', { error: String(e) }),
   });
-  const iotTick = setInterval(() => {
-    iot.runtime.tick().catch((e: unknown) => logger.error('iot tick failed', { error: String(e) }));
-  }, 1000);
-  iotTick.unref();
+  // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
+  const endpoints: { api?: string; dataAts?: string } = {};
+  const iotRest = createIotRestServices(iot, {
+    endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
+  });
   const audit = new AuditTrail(store);
   const api = new ApiServer({
     model: loadSignerModel(),
@@ -156,7 +164,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
-    services: iot.rest,
+    services: iotRest,
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
@@ -181,8 +189,50 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     logger,
   );
   const s3Url = `http://${host}:${s3Port}`;
-  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n');
-  logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
+
+  const iotContext: IotContext = { accountId: adminAccountId, region: config.region };
+  let broker: EmbeddedBroker | undefined;
+  let transport: MqttTransport;
+  let mqtt: RunningServer['mqtt'];
+  if (config.mqtt.kind === 'embedded') {
+    const tls = await loadOrCreateBrokerTls(config.dataDir);
+    broker = await startEmbeddedBroker({ tls, devices: iot.certificates, accountId: adminAccountId, host: config.host, tlsPort: config.mqtt.tls, plainPort: config.mqtt.plain, logger });
+    transport = broker.transport;
+    mqtt = { tlsUrl: `mqtts://localhost:${broker.tlsPort}`, tlsPort: broker.tlsPort, plainUrl: `mqtt://127.0.0.1:${broker.plainPort}`, plainPort: broker.plainPort, caFile: tls.caFile };
+  } else {
+    const m = config.mqtt;
+    transport = await connectExternalTransport(m.url, logger, {
+      ...(m.caFile ? { ca: readFileSync(m.caFile, 'utf8') } : {}),
+      ...(m.certFile && m.keyFile ? { cert: readFileSync(m.certFile, 'utf8'), key: readFileSync(m.keyFile, 'utf8') } : {}),
+    });
+    mqtt = { externalUrl: m.url };
+  }
+  // AWS answers a bare host name (port 8883 implied); a broker on another port is named host:port.
+  if (mqtt.tlsPort !== undefined) endpoints.dataAts = mqtt.tlsPort === 8883 ? 'localhost' : `localhost:${mqtt.tlsPort}`;
+  else if (mqtt.externalUrl) {
+    const u = new URL(mqtt.externalUrl);
+    endpoints.dataAts = u.port && u.port !== '8883' ? `${u.hostname}:${u.port}` : u.hostname;
+  }
+  const ota = await startOtaService({ ctx: iotContext, iot, transport, logger });
+
+  writeFileSync(
+    join(config.dataDir, 'endpoints.json'),
+    JSON.stringify(
+      {
+        signer: apiUrl,
+        acm: apiUrl,
+        iot: apiUrl,
+        s3: s3Url,
+        region: config.region,
+        mqtt: broker
+          ? { tls: mqtt.tlsUrl, plain: mqtt.plainUrl, caFile: mqtt.caFile, deviceCaFile: join(config.dataDir, 'iot', 'device-ca.cert.pem') }
+          : { external: config.mqtt.kind === 'external' ? config.mqtt.url : undefined },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  logger.info('listening', { signer: apiUrl, s3: s3Url, mqtt: mqtt.tlsUrl ?? mqtt.externalUrl, mqttLocal: mqtt.plainUrl, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();
 
   return {
@@ -197,15 +247,19 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     certificates,
     objects,
     jobs,
-    iot: iot.runtime,
+    iot,
+    iotContext,
+    mqtt,
+    ota,
     logger,
     async flushEvents() {
       for (const sink of sinks) await sink.flush();
     },
     async close() {
+      await ota.close();
+      await broker?.close();
+      await iot.close();
       await api.close();
-      clearInterval(iotTick);
-      await iot.runtime.close();
       await s3Close();
       await jobs.stop();
       for (const sink of sinks) await sink.close();
