@@ -37,7 +37,10 @@ import {
   ListThingGroupsCommand,
   ListThingPrincipalsCommand,
   ListThingsCommand,
+  ListTagsForResourceCommand,
   ListThingsInThingGroupCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   RegisterCertificateWithoutCACommand,
   UpdateCertificateCommand,
   UpdateStreamCommand,
@@ -359,6 +362,43 @@ describe('jobs, executions and the Jobs data plane', () => {
     await iot.send(new DeleteJobCommand({ jobId: 'cancel-me' }));
     await expectSdkError(iot.send(new DescribeJobCommand({ jobId: 'cancel-me' })), 'ResourceNotFoundException', 404);
     await expectSdkError(iot.send(new CancelJobCommand({ jobId: 'cancel-me' })), 'ResourceNotFoundException', 404);
+  });
+});
+
+describe('tags', () => {
+  it('[TagResource] [UntagResource] [ListTagsForResource] tags given at creation are kept; tag, untag, page', async () => {
+    const g = await iot.send(new CreateThingGroupCommand({ thingGroupName: 'tagged', tags: [{ Key: 'team', Value: 'fw' }, { Key: 'flag' }] }));
+    const arn = g.thingGroupArn!;
+    expect((await iot.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual([{ Key: 'flag' }, { Key: 'team', Value: 'fw' }]);
+    await iot.send(new TagResourceCommand({ resourceArn: arn, tags: [{ Key: 'team', Value: 'ota' }, { Key: 'cost', Value: '42' }] }));
+    await iot.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['flag'] }));
+    expect((await iot.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual([{ Key: 'cost', Value: '42' }, { Key: 'team', Value: 'ota' }]);
+
+    const many = Array.from({ length: 49 }, (_, i) => ({ Key: `k${String(i).padStart(2, '0')}`, Value: String(i) }));
+    await expectSdkError(iot.send(new TagResourceCommand({ resourceArn: arn, tags: many })), 'LimitExceededException', 410);
+    await expectSdkError(iot.send(new CreateThingGroupCommand({ thingGroupName: 'too-many', tags: [...many, { Key: 'a' }, { Key: 'b' }] })), 'LimitExceededException', 410);
+    await expectSdkError(iot.send(new DescribeThingGroupCommand({ thingGroupName: 'too-many' })), 'ResourceNotFoundException', 404);
+    await expectSdkError(iot.send(new TagResourceCommand({ resourceArn: arn, tags: [{ Key: 'bad key!' }] })), 'InvalidRequestException', 400, /tags\.1\.member\.Key/);
+    await expectSdkError(iot.send(new TagResourceCommand({ resourceArn: arn.replace('tagged', 'nope'), tags: [{ Key: 'a' }] })), 'ResourceNotFoundException', 404);
+    await expectSdkError(iot.send(new ListTagsForResourceCommand({ resourceArn: thingArn('g-1') })), 'InvalidRequestException', 400);
+    await expectSdkError(iot.send(new ListTagsForResourceCommand({ resourceArn: 'not-an-arn' })), 'InvalidRequestException', 400);
+  });
+
+  it('[CreateJob] [DeleteJob] [ListTagsForResource] a job keeps its tags until it is deleted; a new job of the same id starts untagged', async () => {
+    await iot.send(new CreateThingCommand({ thingName: 'tag-dev' }));
+    const j = await iot.send(new CreateJobCommand({ jobId: 'tagged-job', targets: [thingArn('tag-dev')], document: '{}', tags: [{ Key: 'wave', Value: '1' }] }));
+    expect((await iot.send(new ListTagsForResourceCommand({ resourceArn: j.jobArn }))).tags).toEqual([{ Key: 'wave', Value: '1' }]);
+    await iot.send(new DeleteJobCommand({ jobId: 'tagged-job', force: true }));
+    for (;;) {
+      try {
+        await iot.send(new DescribeJobCommand({ jobId: 'tagged-job' }));
+        await new Promise((r) => setTimeout(r, 50));
+      } catch {
+        break;
+      }
+    }
+    await iot.send(new CreateJobCommand({ jobId: 'tagged-job', targets: [thingArn('tag-dev')], document: '{}' }));
+    expect((await iot.send(new ListTagsForResourceCommand({ resourceArn: j.jobArn }))).tags ?? []).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
-import { createIotServices, type IotContext, type IotRuntime } from '../iot/index.js';
+import { createIotServices, SqliteTagService, type IotContext, type IotRuntime } from '../iot/index.js';
 import { connectExternalTransport, loadOrCreateBrokerTls, startEmbeddedBroker, startOtaService, type EmbeddedBroker, type MqttTransport, type OtaService } from '../ota/index.js';
 import { listenWithFallback } from './listen.js';
 import { createOtaSigning } from './ota-signing.js';
@@ -150,6 +150,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
   const endpoints: { api?: string; dataAts?: string } = {};
   const iotRest = createIotRestServices(iot, {
+    tags: new SqliteTagService(store.db, iot),
     endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
   });
   const audit = new AuditTrail(store);

@@ -1,5 +1,5 @@
 /** AWS IoT (control plane) and the IoT Jobs data plane as restJson1 services on the Signer API's endpoint. */
-import { isIotError, type IotServices } from '../../iot/index.js';
+import { isIotError, type IotServices, type TagService } from '../../iot/index.js';
 import { ApiError } from '../api-error.js';
 import { loadModel, type ServiceModel } from '../model.js';
 import type { RestService } from '../server.js';
@@ -34,7 +34,7 @@ function errorMapper(model: ServiceModel): (e: unknown) => ApiError | undefined 
   };
 }
 
-export function createIotRestServices(iot: IotServices, opts: { endpoint: EndpointLookup }): RestService[] {
+export function createIotRestServices(iot: IotServices, opts: { endpoint: EndpointLookup; tags: TagService }): RestService[] {
   const iotModel = loadModel('iot');
   const dataModel = loadModel('iot-jobs-data');
   return [
@@ -43,7 +43,7 @@ export function createIotRestServices(iot: IotServices, opts: { endpoint: Endpoi
       // Debian's AWS CLI 2.9.19 signs `iot` with the service's older SigV4 name.
       signingNames: ['iot', 'execute-api'],
       eventSource: 'iot.amazonaws.com',
-      handlers: iotHandlers(iot, opts.endpoint),
+      handlers: iotHandlers(iot, opts.endpoint, opts.tags),
       errorTypes: { validation: 'InvalidRequestException', serialization: 'InvalidRequestException', throttling: 'ThrottlingException', internal: 'InternalFailureException' },
       mapError: errorMapper(iotModel),
     },

@@ -17,7 +17,7 @@ import type {
   StreamFile,
   ThingGroup,
 } from '../../iot/index.js';
-import { IotError } from '../../iot/index.js';
+import { IotError, type TagService } from '../../iot/index.js';
 import type { RestCaller } from '../server.js';
 
 type In = Record<string, unknown>;
@@ -92,8 +92,18 @@ function nameFromArn(arn: string | undefined, kind: 'thing' | 'thinggroup'): str
   return m[2];
 }
 
-export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<string, IotHandler> {
+type Tagged = { Key: string; Value?: string }[] | undefined;
+
+export function iotHandlers(iot: IotServices, endpoint: EndpointLookup, tags: TagService): Record<string, IotHandler> {
   const { things, certificates, streams, jobs, otaUpdates } = iot;
+  /** Create* with `tags`: the list is checked first (a bad one creates nothing), then kept on the new resource. */
+  const createTagged = async <T>(c: RestCaller, i: In, create: () => Promise<T>, arnOf: (made: T) => string): Promise<T> => {
+    const list = i.tags as Tagged;
+    tags.checkTags(list);
+    const made = await create();
+    if (list?.length) await tags.tagResource(ctx(c), arnOf(made), list);
+    return made;
+  };
   return {
     // ------------------------------------------------------------ things
     CreateThing: async (c, i) => {
@@ -119,7 +129,7 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
 
     // ------------------------------------------------------------ thing groups
     CreateThingGroup: async (c, i) => {
-      const g = await things.createThingGroup(ctx(c), i as any);
+      const g = await createTagged(c, i, () => things.createThingGroup(ctx(c), i as any), (x) => x.thingGroupArn);
       return { thingGroupName: g.thingGroupName, thingGroupArn: g.thingGroupArn, thingGroupId: g.thingGroupId };
     },
     DescribeThingGroup: async (c, i) => {
@@ -200,7 +210,7 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
     },
 
     // ------------------------------------------------------------ streams
-    CreateStream: async (c, i) => streamSummary(await streams.createStream(ctx(c), i as any)),
+    CreateStream: async (c, i) => streamSummary(await createTagged(c, i, () => streams.createStream(ctx(c), i as any), (x) => x.streamArn)),
     DescribeStream: async (c, i) => {
       const s = await streams.describeStream(ctx(c), i.streamId as string);
       return { streamInfo: s };
@@ -219,19 +229,24 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
         }),
       ),
     DeleteStream: async (c, i) => {
+      const arn = (await streams.describeStream(ctx(c), i.streamId as string)).streamArn;
       await streams.deleteStream(ctx(c), i.streamId as string);
+      tags.forget(ctx(c), arn);
       return {};
     },
 
     // ------------------------------------------------------------ OTA updates
-    CreateOTAUpdate: async (c, i) => otaUpdates.createOTAUpdate(ctx(c), i as unknown as Parameters<typeof otaUpdates.createOTAUpdate>[1]),
+    CreateOTAUpdate: async (c, i) =>
+      createTagged(c, i, () => otaUpdates.createOTAUpdate(ctx(c), i as unknown as Parameters<typeof otaUpdates.createOTAUpdate>[1]), (x) => x.otaUpdateArn),
     GetOTAUpdate: async (c, i) => ({ otaUpdateInfo: otaUpdateInfo(await otaUpdates.getOTAUpdate(ctx(c), i.otaUpdateId as string)) }),
     ListOTAUpdates: async (c, i) => {
       const r = await otaUpdates.listOTAUpdates(ctx(c), { ...page(i), otaUpdateStatus: i.otaUpdateStatus as OtaUpdateStatus | undefined });
       return { otaUpdates: r.items.map((u) => ({ otaUpdateId: u.otaUpdateId, otaUpdateArn: u.otaUpdateArn, creationDate: u.creationDate })), nextToken: r.nextToken };
     },
     DeleteOTAUpdate: async (c, i) => {
+      const arn = (await otaUpdates.getOTAUpdate(ctx(c), i.otaUpdateId as string)).otaUpdateArn;
       await otaUpdates.deleteOTAUpdate(ctx(c), { otaUpdateId: i.otaUpdateId as string, deleteStream: i.deleteStream as boolean, forceDeleteAWSJob: i.forceDeleteAWSJob as boolean });
+      tags.forget(ctx(c), arn);
       return {};
     },
 
@@ -241,7 +256,7 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
         // documentSource is an S3 URL in AWS; this server takes the document inline only.
         throw new IotError('InvalidRequestException', i.documentSource !== undefined ? 'documentSource is not supported by this server; pass the document inline.' : 'document is required.');
       }
-      const j = await jobs.createJob(ctx(c), i as any);
+      const j = await createTagged(c, i, () => jobs.createJob(ctx(c), i as any), (x) => x.jobArn);
       return { jobArn: j.jobArn, jobId: j.jobId, description: j.description };
     },
     DescribeJob: async (c, i) => ({ job: jobOut(await jobs.describeJob(ctx(c), i.jobId as string)) }),
@@ -262,7 +277,9 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
       return { jobArn: j.jobArn, jobId: j.jobId, description: j.description };
     },
     DeleteJob: async (c, i) => {
+      const arn = (await jobs.describeJob(ctx(c), i.jobId as string)).jobArn;
       await jobs.deleteJob(ctx(c), { jobId: i.jobId as string, force: i.force as boolean });
+      tags.forget(ctx(c), arn);
       return {};
     },
     DescribeJobExecution: async (c, i) => ({
@@ -282,5 +299,19 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup): Record<
       return {};
     },
     GetJobDocument: async (c, i) => ({ document: await jobs.getJobDocument(ctx(c), i.jobId as string) }),
+
+    // ------------------------------------------------------------ tags
+    TagResource: async (c, i) => {
+      await tags.tagResource(ctx(c), i.resourceArn as string, i.tags as { Key: string; Value?: string }[]);
+      return {};
+    },
+    UntagResource: async (c, i) => {
+      await tags.untagResource(ctx(c), i.resourceArn as string, i.tagKeys as string[]);
+      return {};
+    },
+    ListTagsForResource: async (c, i) => {
+      const r = await tags.listTagsForResource(ctx(c), { resourceArn: i.resourceArn as string, nextToken: i.nextToken as string | undefined });
+      return { tags: r.items, nextToken: r.nextToken };
+    },
   };
 }

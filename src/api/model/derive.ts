@@ -29,6 +29,7 @@ export const IOT_OPERATIONS = [
   'CreateOTAUpdate', 'GetOTAUpdate', 'ListOTAUpdates', 'DeleteOTAUpdate',
   'CreateJob', 'DescribeJob', 'ListJobs', 'CancelJob', 'DeleteJob',
   'DescribeJobExecution', 'ListJobExecutionsForJob', 'ListJobExecutionsForThing', 'CancelJobExecution', 'GetJobDocument',
+  'TagResource', 'UntagResource', 'ListTagsForResource',
 ] as const;
 
 /** The AWS IoT Jobs data-plane operations served over HTTP. */
