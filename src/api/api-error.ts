@@ -23,8 +23,6 @@ export class ApiError extends Error {
     readonly type: string,
     readonly status: number,
     message: string,
-    /** Extra members of the error shape sent beside `message` (IoT's `resourceId`, `resourceArn`). */
-    readonly fields?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }

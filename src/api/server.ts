@@ -181,7 +181,7 @@ export class ApiServer {
 
   /** restJson1 reads the type from the header; AWS JSON 1.1 clients (botocore) read body `__type`. */
   private sendError(res: ServerResponse, requestId: string, e: ApiError, json11 = false): void {
-    const body = json11 ? { __type: e.type, message: e.message } : { message: e.message, ...e.fields };
+    const body = json11 ? { __type: e.type, message: e.message } : { message: e.message };
     this.send(res, requestId, e.status, JSON.stringify(body), e.type);
   }
 
