@@ -440,6 +440,20 @@ describe('the wire: error shape, SigV4 service names, accounts', () => {
     expect(r2.json?.message).toMatch(/attributePayload\.attributes\.a/);
   });
 
+  it('[ListThings] a burst beyond the throttle bucket is ThrottlingException (the status the IoT model gives it)', async () => {
+    const slow = await startTestServer({ env: { SIGNER_THROTTLE_RPS: '1', SIGNER_THROTTLE_BURST: '2' } });
+    try {
+      const client = iotClient(slow);
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => client.send(new ListThingsCommand({}))));
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as { name: string; $metadata: { httpStatusCode: number } });
+      expect(results.length - rejected.length).toBeGreaterThanOrEqual(2);
+      expect(rejected.length).toBeGreaterThanOrEqual(1);
+      for (const e of rejected) expect({ name: e.name, status: e.$metadata.httpStatusCode }).toEqual({ name: 'ThrottlingException', status: 400 });
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('each account sees only its own things, certificates and jobs', async () => {
     const other = await t.newAccount('iot-other');
     const theirs = iotClient(t, other);
