@@ -85,7 +85,8 @@ export async function startEmbeddedBroker(opts: {
       const id = identities.get(client.conn);
       if (id && ownsTopic(id, sub.topic)) return callback(null, sub);
       logger.warn('mqtt: subscribe refused', { clientId: client.id, topic: sub.topic.slice(0, 200) });
-      callback(new Error('not authorized'));
+      // A null subscription is a SUBACK failure (0x80) for this filter; the session stays up.
+      callback(null, null);
     },
   });
   broker.on('subscribe', (subs, client) => {
