@@ -119,6 +119,7 @@ describe('things', () => {
     expect(pages).toBeGreaterThanOrEqual(4);
     const odd = await iot.send(new ListThingsCommand({ attributeName: 'batch', attributeValue: 'odd' }));
     expect(odd.things!.map((x) => x.thingName).sort()).toEqual(['paged-1', 'paged-3', 'paged-5']);
+    await expectSdkError(iot.send(new ListThingsCommand({ attributeName: 'batch', attributeValue: 'od', usePrefixAttributeValue: true })), 'InvalidRequestException', 400, /usePrefixAttributeValue/);
     expect(odd.things![0]).toMatchObject({ thingArn: expect.stringContaining(':thing/paged-'), version: 1, attributes: { batch: 'odd' } });
   });
 });

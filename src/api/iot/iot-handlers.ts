@@ -115,6 +115,7 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup, tags: Ta
       return { defaultClientId: t.thingName, ...t };
     },
     ListThings: async (c, i) => {
+      if (i.usePrefixAttributeValue === true) throw new IotError('InvalidRequestException', 'usePrefixAttributeValue is not supported by this server; attributeValue matches exactly.');
       const r = await things.listThings(ctx(c), { ...page(i), attributeName: i.attributeName as string, attributeValue: i.attributeValue as string, thingTypeName: i.thingTypeName as string });
       return { things: r.items, nextToken: r.nextToken };
     },
