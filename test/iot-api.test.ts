@@ -312,6 +312,8 @@ describe('jobs, executions and the Jobs data plane', () => {
     await expectSdkError(iot.send(new CreateJobCommand({ jobId: 'bad id!', targets: [thingArn('j-1')], document: doc })), 'InvalidRequestException', 400);
     await expectSdkError(iot.send(new CreateJobCommand({ jobId: 'no-doc', targets: [thingArn('j-1')] })), 'InvalidRequestException', 400);
     await expectSdkError(iot.send(new CreateJobCommand({ jobId: 'not-json', targets: [thingArn('j-1')], document: '{not json' })), 'InvalidRequestException', 400);
+    await expectSdkError(iot.send(new CreateJobCommand({ jobId: 'sched', targets: [thingArn('j-1')], document: doc, schedulingConfig: { startTime: '2030-01-01T00:00' } })), 'InvalidRequestException', 400, /schedulingConfig/);
+    await expectSdkError(iot.send(new DescribeJobCommand({ jobId: 'sched' })), 'ResourceNotFoundException', 404);
   });
 
   it('[GetPendingJobExecutions] [StartNextPendingJobExecution] [UpdateJobExecution] [DescribeJobExecution] the device side over HTTP', async () => {

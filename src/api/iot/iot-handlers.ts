@@ -253,6 +253,10 @@ export function iotHandlers(iot: IotServices, endpoint: EndpointLookup, tags: Ta
 
     // ------------------------------------------------------------ jobs
     CreateJob: async (c, i) => {
+      // Members that would change when or what the job runs are refused rather than ignored.
+      for (const m of ['schedulingConfig', 'jobTemplateArn', 'namespaceId'] as const) {
+        if (i[m] !== undefined) throw new IotError('InvalidRequestException', `${m} is not supported by this server.`);
+      }
       if (i.document === undefined) {
         // documentSource is an S3 URL in AWS; this server takes the document inline only.
         throw new IotError('InvalidRequestException', i.documentSource !== undefined ? 'documentSource is not supported by this server; pass the document inline.' : 'document is required.');
