@@ -3,7 +3,7 @@
  * folder; a simulated FreeRTOS device connects with exactly those files to the broker DescribeEndpoint
  * names (mutual TLS); `signer ota create` (a separate process, @aws-sdk/client-iot underneath) signs the
  * image through our Signer and starts the update; the device verifies, self-tests and reports SUCCEEDED,
- * which `signer ota executions` shows.
+ * which `signer ota executions` shows; and the same with `aws iot create-ota-update`.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
