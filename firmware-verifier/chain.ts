@@ -73,5 +73,5 @@ export function verifyChain(
     if (next === undefined) break;
     current = next;
   }
-  fail('UntrustedCertificate', 'no path to a trusted root');
+  fail('UntrustedCertificate', 'certificate chain does not reach a trusted root');
 }

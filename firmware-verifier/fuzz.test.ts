@@ -3,7 +3,7 @@
  * flip a verdict to "accepted" unless the bytes the signature covers are unchanged, and the
  * verdict does not depend on how the stream is chunked. The Notation artifact campaign is in
  * fuzz-notation-1/2.test.ts (own files, so the slow P-384 runs spread over both workers).
- * Runs per format: VERIFIER_FUZZ_RUNS (default 2000; CI sets 100000).
+ * Runs per format: VERIFIER_FUZZ_RUNS (default 2000; `npm run fuzz:campaign` 100000).
  */
 import { readFileSync } from 'node:fs';
 import { sign as nodeSign } from 'node:crypto';
@@ -13,9 +13,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { createTrustStore } from './index.js';
 import { esp32AppPayload, esp32Image, mcubootEcdsaSigner, mcubootImage } from './testing/signers.js';
-import { RUNS, SEED, TIMEOUT, apply, equalPrefix, fuzz, mutation, notationFixture, payload, run, secret, spki, trust } from '../test/support/verifier-fuzz.js';
+import { RUNS, SEED, TIMEOUT, fuzzTitle, apply, equalPrefix, fuzz, mutation, notationFixture, payload, run, secret, spki, trust } from '../test/support/verifier-fuzz.js';
 
-describe(`fuzzing (${RUNS} mutated images per format)`, () => {
+describe(fuzzTitle('fuzzing: mutated images per format'), () => {
   it('[MCUboot] no exception, no false accept: accepted ⇒ header, image, protected and unprotected TLVs unchanged', () => {
     const base = mcubootImage({ payload, signer: mcubootEcdsaSigner('p256', secret, spki), protectedTlvs: [{ type: 0x50, value: Uint8Array.from([1, 0, 0, 0]) }] });
     expect(run('mcuboot', base, 64, trust).ok).toBe(true);

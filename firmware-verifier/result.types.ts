@@ -20,6 +20,10 @@ export interface VerifyInfo {
   readonly block?: number;
   /** Hex SHA-256 of the signer certificate (DER), for certificate-based formats. */
   readonly certificate?: string;
+  /** lambda-zip: what the AWS Signer signed attributes say (covered by the verified signature). */
+  readonly signer?: { readonly jobArn: string; readonly profileVersionArn: string; readonly signingTime: Date; readonly expiresAt: Date };
+  /** lambda-zip: the DER certificates the package carries, in package order. */
+  readonly certificates?: readonly Uint8Array[];
 }
 
 /**

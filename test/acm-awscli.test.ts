@@ -1,19 +1,21 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCa, issueCodeSigningCertificate } from '../src/keys/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { needTool } from './support/tools.js';
 
 const run = promisify(execFile);
-/** Debian's AWS CLI (what CI installs), independent of any other aws on PATH. */
-const AWS = '/usr/bin/aws';
+/** The AWS CLI on PATH (CI installs Debian's awscli). */
+const AWS = needTool('AWS CLI (acm commands)', 'aws');
 const dir = mkdtempSync(join(tmpdir(), 'acm-cli-'));
 let t: TestServer;
 
 beforeAll(async () => {
+  if (AWS === undefined) return;
   t = await startTestServer();
 });
 afterAll(async () => {
@@ -23,7 +25,7 @@ afterAll(async () => {
 
 async function aws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(AWS, ['--endpoint-url', t.url, ...args], {
+    const r = await run(AWS!, ['--endpoint-url', t.url, ...args], {
       env: { ...process.env, AWS_SHARED_CREDENTIALS_FILE: join(t.dataDir, 'credentials'), AWS_CONFIG_FILE: join(t.dataDir, 'config'), AWS_PAGER: '' },
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -33,7 +35,7 @@ async function aws(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-describe.skipIf(!existsSync(AWS))('ACM-compatible endpoint with Debian awscli', () => {
+describe.skipIf(AWS === undefined)('ACM-compatible endpoint with Debian awscli', () => {
   it('[ImportCertificate] aws acm import-certificate, describe-certificate, and a signing profile that uses it', async () => {
     const ca = await createTestCa({ dir: join(dir, 'ca') });
     const leaf = await issueCodeSigningCertificate({ ca, subject: 'CN=cli signer', outDir: join(dir, 'leaf') });

@@ -24,7 +24,7 @@ import {
   type PutSigningProfileCommandInput,
 } from '@aws-sdk/client-signer';
 import { expectSdkError, sdkError } from './support/errors.js';
-import { certificateArn, jobInput, settleIfEngine } from './support/fixtures.js';
+import { certificateArn, jobInput, settledJob } from './support/fixtures.js';
 import { expectRawError, rawRequest } from './support/raw.js';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
 
@@ -145,10 +145,10 @@ describe('ValidationException (400): model constraints', () => {
     await expectSdkError(put({ platformId: 'NoSuchPlatform' }), 'ValidationException', 400, /Unknown platformId 'NoSuchPlatform'/);
   });
   it.each([
-    ['hashAlgorithm SHA1', { signingConfiguration: { hashAlgorithm: 'SHA1' } }, /hashAlgorithm 'SHA1'/],
-    // With a certificate check wired, the EC certificate's key type may be what rejects RSA first.
-    ['encryptionAlgorithm RSA', { signingConfiguration: { encryptionAlgorithm: 'RSA' } }, /encryptionAlgorithm 'RSA'|cannot sign with RSA/],
-    ['signingImageFormat JSONEmbedded', { signingImageFormat: 'JSONEmbedded' }, /signingImageFormat 'JSONEmbedded'/],
+    // The descriptor checks (platforms/_shared/request-checks.ts) run before the certificate's key is looked at.
+    ['hashAlgorithm SHA1', { signingConfiguration: { hashAlgorithm: 'SHA1' } }, /does not support hash algorithm SHA1 \(allowed: SHA256\)/],
+    ['encryptionAlgorithm RSA', { signingConfiguration: { encryptionAlgorithm: 'RSA' } }, /does not support encryption algorithm RSA \(allowed: ECDSA\)/],
+    ['signingImageFormat JSONEmbedded', { signingImageFormat: 'JSONEmbedded' }, /does not support signing image format JSONEmbedded \(allowed: JSONDetached\)/],
   ] as const)('[PutSigningProfile] overrides with %s (not allowed by the IoT platform) is a ValidationException', async (_w, overrides, msg) => {
     await expectSdkError(
       put({ platformId: IOT, signingMaterial: { certificateArn: CERT(a.accountId) }, overrides: overrides as PutSigningProfileCommandInput['overrides'] }),
@@ -163,22 +163,18 @@ describe('ValidationException (400): model constraints', () => {
   it('[PutSigningProfile] a certificateArn that is not an ACM ARN is a ValidationException', async () => {
     await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: 'arn:aws:iam::111122223333:server-certificate/x' } }), 'ValidationException', 400, /ACM/);
   });
-  describe('[PutSigningProfile] certificate checks (when the ACM-compatible API is wired)', () => {
-    const acm = () => (t.server as { certificates?: unknown }).certificates !== undefined;
-    it('[PutSigningProfile] a well-formed certificate ARN that does not exist is a ResourceNotFoundException', async (ctx) => {
-      if (!acm()) ctx.skip('no certificate manager: only the ARN format is checked');
+  describe('[PutSigningProfile] certificate checks', () => {
+    it('[PutSigningProfile] a well-formed certificate ARN that does not exist is a ResourceNotFoundException', async () => {
       const missing = `arn:aws:acm:${region}:${a.accountId}:certificate/00000000-0000-4000-8000-000000000000`;
       await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: missing } }), 'ResourceNotFoundException', 404, /does not exist/);
     });
-    it('[PutSigningProfile] another account\'s certificate is a ResourceNotFoundException', async (ctx) => {
-      if (!acm()) ctx.skip('no certificate manager: only the ARN format is checked');
+    it('[PutSigningProfile] another account\'s certificate is a ResourceNotFoundException', async () => {
       const theirs = await certificateArn(t, b);
       await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: theirs } }), 'ResourceNotFoundException', 404);
     });
-    it('[PutSigningProfile] an RSA certificate for the ECDSA-only IoT platform is a ValidationException', async (ctx) => {
-      if (!acm()) ctx.skip('no certificate manager: key types are not known');
+    it('[PutSigningProfile] an RSA certificate for the ECDSA-only IoT platform is a ValidationException', async () => {
       const rsa = await certificateArn(t, a, 'RSA_2048');
-      await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: rsa } }), 'ValidationException', 400, /cannot sign with ECDSA/);
+      await expectSdkError(put({ platformId: IOT, signingMaterial: { certificateArn: rsa } }), 'ValidationException', 400, /Certificate arn:aws:acm:\S+: AWSIoTDeviceManagement-SHA256-ECDSA with ECDSA needs a key of type EC_prime256v1; the signing key is RSA_2048/);
     });
   });
 
@@ -251,7 +247,7 @@ describe('ValidationException (400): model constraints', () => {
   });
   it('[RevokeSignature] revoking the same job twice is a ValidationException', async () => {
     const { jobId } = await a.client.send(new StartSigningJobCommand(await job('err_lambda')));
-    await settleIfEngine(t, a.client, jobId!);
+    await settledJob(a.client, jobId!);
     await a.client.send(new RevokeSignatureCommand({ jobId, reason: 'x' }));
     await expectSdkError(a.client.send(new RevokeSignatureCommand({ jobId, reason: 'x' })), 'ValidationException', 400, /already revoked/);
   });

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AddProfilePermissionCommand,
-  DescribeSigningJobCommand,
   GetRevocationStatusCommand,
   ListSigningJobsCommand,
   PutSigningProfileCommand,
@@ -14,7 +13,7 @@ import {
   StartSigningJobCommand,
 } from '@aws-sdk/client-signer';
 import { expectSdkError } from './support/errors.js';
-import { hasEngine, jobInput, settledJob, settleIfEngine } from './support/fixtures.js';
+import { jobInput, settledJob } from './support/fixtures.js';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
 
 let t: TestServer;
@@ -105,7 +104,7 @@ describe('GetRevocationStatus', () => {
     jobArn = `arn:aws:signer:${region}:${a.accountId}:/signing-jobs/${j.jobId}`;
     const j2 = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'rev_status')));
     otherJobArn = `arn:aws:signer:${region}:${a.accountId}:/signing-jobs/${j2.jobId}`;
-    await settleIfEngine(t, a.client, j.jobId!);
+    await settledJob(a.client, j.jobId!);
     await a.client.send(new RevokeSignatureCommand({ jobId: j.jobId!, reason: 'leaked' }));
     effective = new Date(Date.now() - 3_600_000);
     await a.client.send(new RevokeSigningProfileCommand({ profileName: 'rev_status', profileVersion: version, reason: 'key rotated', effectiveTime: effective }));
@@ -161,8 +160,7 @@ describe('GetRevocationStatus', () => {
 });
 
 describe('StartSigningJob source checks (signing engine)', () => {
-  it('[StartSigningJob] a source bucket that does not exist is a ValidationException, not a 500', async (ctx) => {
-    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+  it('[StartSigningJob] a source bucket that does not exist is a ValidationException, not a 500', async () => {
     const input = await jobInput(t, a, 'idem');
     await expectSdkError(
       a.client.send(new StartSigningJobCommand({ ...input, source: { s3: { ...input.source.s3, bucketName: 'no-such-bucket' } } })),
@@ -170,13 +168,11 @@ describe('StartSigningJob source checks (signing engine)', () => {
       400,
     );
   });
-  it('[StartSigningJob] a source version that does not exist is a ValidationException', async (ctx) => {
-    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+  it('[StartSigningJob] a source version that does not exist is a ValidationException', async () => {
     const input = await jobInput(t, a, 'idem');
     await expectSdkError(a.client.send(new StartSigningJobCommand({ ...input, source: { s3: { ...input.source.s3, version: 'nope' } } })), 'ValidationException', 400);
   });
-  it('[StartSigningJob] cross-account: a source bucket of the invoker that does not exist is a ValidationException, not a 500', async (ctx) => {
-    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+  it('[StartSigningJob] cross-account: a source bucket of the invoker that does not exist is a ValidationException, not a 500', async () => {
     await a.client.send(new PutSigningProfileCommand({ profileName: 'shared_src', platformId: LAMBDA }));
     await a.client.send(new AddProfilePermissionCommand({ profileName: 'shared_src', action: 'signer:StartSigningJob', principal: b.accountId, statementId: 'b' }));
     const input = await jobInput(t, b, 'shared_src', { profileOwner: a.accountId });
@@ -187,14 +183,12 @@ describe('StartSigningJob source checks (signing engine)', () => {
     );
     await expectSdkError(b.client.send(new StartSigningJobCommand({ ...input, destination: { s3: { bucketName: 'no-such-dst-anywhere' } } })), 'ValidationException', 400);
   });
-  it('[StartSigningJob] another account\'s source bucket is AccessDenied', async (ctx) => {
-    if (!hasEngine(t)) ctx.skip('no signing engine: sources are not checked');
+  it('[StartSigningJob] another account\'s source bucket is AccessDenied', async () => {
     const foreign = await jobInput(t, b, 'idem');
     const own = await jobInput(t, a, 'idem');
     await expectSdkError(a.client.send(new StartSigningJobCommand({ ...own, source: foreign.source })), 'AccessDeniedException', 403);
   });
-  it('[RevokeSignature] a revocation made while the job is InProgress survives the job finishing (5 jobs)', async (ctx) => {
-    if (!hasEngine(t)) ctx.skip('no signing engine: jobs never finish');
+  it('[RevokeSignature] a revocation made while the job is InProgress survives the job finishing (5 jobs)', async () => {
     for (let i = 0; i < 5; i++) {
       const { jobId } = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'idem')));
       await a.client.send(new RevokeSignatureCommand({ jobId: jobId!, reason: `in flight ${i}` }));
@@ -204,14 +198,9 @@ describe('StartSigningJob source checks (signing engine)', () => {
       expect(listed.jobs?.map((j) => j.jobId)).toContain(jobId);
     }
   });
-  it('[DescribeSigningJob] a job of a valid Lambda zip reaches Succeeded', async (ctx) => {
-    if (!hasEngine(t)) ctx.skip('no signing engine: jobs stay InProgress');
+  it('[DescribeSigningJob] a job of a valid Lambda zip reaches Succeeded', async () => {
     const { jobId } = await a.client.send(new StartSigningJobCommand(await jobInput(t, a, 'idem')));
-    let d = await a.client.send(new DescribeSigningJobCommand({ jobId }));
-    while (d.status === 'InProgress') {
-      await new Promise((r) => setTimeout(r, 20));
-      d = await a.client.send(new DescribeSigningJobCommand({ jobId }));
-    }
+    const d = await settledJob(a.client, jobId!);
     expect({ status: d.status, statusReason: d.statusReason }).toEqual({ status: 'Succeeded', statusReason: 'Signing Succeeded' });
   });
 });

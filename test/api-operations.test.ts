@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-signer';
 import { expectSdkError } from './support/errors.js';
 import { rawRequest } from './support/raw.js';
-import { certificateArn, hasEngine, jobInput, notaryPayload, settledJob } from './support/fixtures.js';
+import { certificateArn, jobInput, notaryPayload, settledJob } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
@@ -374,7 +374,7 @@ describe('jobs', () => {
   });
 
   it('[DescribeSigningJob] returns the job record with Date timestamps', async () => {
-    const out = body(hasEngine(t) ? await settledJob(t.admin.client, jobId) : await t.admin.client.send(new DescribeSigningJobCommand({ jobId })));
+    const out = body(await settledJob(t.admin.client, jobId));
     expect(out).toEqual({
       jobId,
       source: input.source,
@@ -385,16 +385,12 @@ describe('jobs', () => {
       createdAt: expect.any(Date),
       signatureExpiresAt: expect.any(Date),
       requestedBy: `arn:aws:iam::${acct}:root`,
-      status: hasEngine(t) ? 'Succeeded' : 'InProgress',
+      status: 'Succeeded',
       jobOwner: acct,
       jobInvoker: acct,
-      ...(hasEngine(t)
-        ? {
-            completedAt: expect.any(Date),
-            statusReason: 'Signing Succeeded',
-            signedObject: { s3: { bucketName: input.destination.s3.bucketName, key: `signed/${jobId}.zip` } },
-          }
-        : {}),
+      completedAt: expect.any(Date),
+      statusReason: 'Signing Succeeded',
+      signedObject: { s3: { bucketName: input.destination.s3.bucketName, key: `signed/${jobId}.zip` } },
     });
     // Default validity is 135 months from the job's creation.
     const expected = new Date(out.createdAt!);
@@ -410,7 +406,7 @@ describe('jobs', () => {
       jobId,
       source: input.source,
       createdAt: expect.any(Date),
-      status: hasEngine(t) ? 'Succeeded' : 'InProgress',
+      status: 'Succeeded',
       isRevoked: false,
       profileName: 'ops_jobs',
       profileVersion,
@@ -419,7 +415,7 @@ describe('jobs', () => {
       signatureExpiresAt: expect.any(Date),
       jobOwner: acct,
       jobInvoker: acct,
-      ...(hasEngine(t) ? { signedObject: { s3: { bucketName: input.destination.s3.bucketName, key: `signed/${jobId}.zip` } } } : {}),
+      signedObject: { s3: { bucketName: input.destination.s3.bucketName, key: `signed/${jobId}.zip` } },
     });
   });
 
@@ -452,7 +448,6 @@ describe('jobs', () => {
 });
 
 describe('SignPayload', () => {
-  const engine = (): boolean => hasEngine(t);
   beforeAll(async () => {
     await t.admin.client.send(new PutSigningProfileCommand({ profileName: 'ops_notation', platformId: 'Notation-OCI-SHA384-ECDSA' }));
   });
@@ -475,18 +470,7 @@ describe('SignPayload', () => {
     );
   });
 
-  it('[SignPayload] without a signing engine answers InternalServiceErrorException 500 naming the missing engine', async (ctx) => {
-    if (engine()) ctx.skip('a signing engine is wired; the happy path below applies');
-    await expectSdkError(
-      t.admin.client.send(new SignPayloadCommand({ profileName: 'ops_notation', payload: new Uint8Array([1, 2, 3]), payloadFormat: NOTATION_FORMAT })),
-      'InternalServiceErrorException',
-      500,
-      /signing engine/,
-    );
-  });
-
-  it('[SignPayload] with a signing engine answers jobId, jobOwner, metadata and a Uint8Array signature', async (ctx) => {
-    if (!engine()) ctx.skip('no signing engine wired in this server build yet (SignPayload answers 500)');
+  it('[SignPayload] answers jobId, jobOwner, metadata and a Uint8Array signature', async () => {
     const out = body(
       await t.admin.client.send(new SignPayloadCommand({ profileName: 'ops_notation', payload: notaryPayload(), payloadFormat: NOTATION_FORMAT })),
     );

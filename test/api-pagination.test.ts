@@ -20,7 +20,7 @@ import {
   type SigningJob,
 } from '@aws-sdk/client-signer';
 import { expectSdkError } from './support/errors.js';
-import { certificateArn, hasEngine, jobInput, settledJob } from './support/fixtures.js';
+import { certificateArn, jobInput, settledJob } from './support/fixtures.js';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
 
 let t: TestServer;
@@ -68,8 +68,8 @@ beforeAll(async () => {
   for (let i = 0; i < 8; i++) await start(a, 'job_short', LAMBDA, true);
   for (let i = 0; i < 6; i++) await start(a, 'job_iot', IOT);
   for (let i = 0; i < 6; i++) await start(b, 'job_lambda', LAMBDA);
-  // With a signing engine, let every job finish first (so status filters are deterministic and revocations do not race completion).
-  if (hasEngine(t)) for (const j of jobs) await settledJob(j.invoker === a.accountId ? a.client : b.client, j.jobId);
+  // Let every job finish first, so status filters are deterministic.
+  for (const j of jobs) await settledJob(j.invoker === a.accountId ? a.client : b.client, j.jobId);
   for (const j of jobs.filter((x) => x.invoker === a.accountId && !x.short && x.platformId === LAMBDA).slice(0, 5)) {
     await a.client.send(new RevokeSignatureCommand({ jobId: j.jobId, reason: 'test' }));
     j.revoked = true;
@@ -179,9 +179,9 @@ describe('ListSigningJobs', () => {
   });
 
   it.for<[string, () => ListSigningJobsCommandInput, (j: JobFacts) => boolean]>([
-    // Without an engine every job stays InProgress; with one, every (valid) job has Succeeded.
-    ['status InProgress', () => ({ status: 'InProgress' }), () => !hasEngine(t)],
-    ['status Succeeded', () => ({ status: 'Succeeded' }), () => hasEngine(t)],
+    // Every job was settled above and every (valid) job has Succeeded.
+    ['status InProgress', () => ({ status: 'InProgress' }), () => false],
+    ['status Succeeded', () => ({ status: 'Succeeded' }), () => true],
     ['status Failed', () => ({ status: 'Failed' }), () => false],
     ['platformId', () => ({ platformId: IOT }), (j) => j.platformId === IOT],
     ['requestedBy', () => ({ requestedBy: `arn:aws:iam::${b.accountId}:root` }), (j) => j.invoker === b.accountId],

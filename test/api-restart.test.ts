@@ -20,7 +20,7 @@ import {
   type GetSigningProfileCommandOutput,
   type SignerClient,
 } from '@aws-sdk/client-signer';
-import { jobInput, settleIfEngine, settledJob, hasEngine } from './support/fixtures.js';
+import { jobInput, settledJob } from './support/fixtures.js';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestAccount, type TestServer } from './support/server.js';
@@ -49,7 +49,7 @@ const before: {
 beforeAll(async () => {
   first = await startTestServer();
   const a = first.admin;
-  // An id above any random one: which account comes first by id must not matter (see the known-bug test below).
+  // An id above any random one: which account comes first by id must not matter after a restart.
   const bId = await first.server.accounts.createAccount('restart_b', '999999999999');
   const bKey = await first.server.accounts.createAccessKey(bId);
   b = { accountId: bId, accessKeyId: bKey.accessKeyId, secretAccessKey: bKey.secretAccessKey, client: first.clientWith(bKey.accessKeyId, bKey.secretAccessKey) };
@@ -69,7 +69,7 @@ beforeAll(async () => {
   }
   const bJob = await b.client.send(new StartSigningJobCommand(await jobInput(first, b, 'rs_main', { profileOwner: a.accountId })));
   before.jobIds.push(bJob.jobId!);
-  for (const id of before.jobIds) await settleIfEngine(first, a.client, id);
+  for (const id of before.jobIds) await settledJob(a.client, id);
   await a.client.send(new RevokeSignatureCommand({ jobId: before.jobIds[0]!, reason: 'before restart' }));
 
   before.profile = strip(await a.client.send(new GetSigningProfileCommand({ profileName: 'rs_main' })));
@@ -137,10 +137,10 @@ describe('after a restart on the same data dir', () => {
     expect(j.jobs!.map((x) => x.jobId)).toEqual(before.jobsPage2);
   });
 
-  it('[StartSigningJob] the other account can still sign with the owner\'s profile; the job completes when an engine is wired', async () => {
+  it('[StartSigningJob] the other account can still sign with the owner\'s profile; and the job completes', async () => {
     const { jobId, jobOwner } = await bAfter.send(new StartSigningJobCommand(await jobInput(second, { ...b, client: bAfter }, 'rs_main', { profileOwner: second.admin.accountId })));
     expect(jobOwner).toBe(second.admin.accountId);
-    if (hasEngine(second)) expect((await settledJob(bAfter, jobId!)).status).toBe('Succeeded');
+    expect((await settledJob(bAfter, jobId!)).status).toBe('Succeeded');
   });
 });
 

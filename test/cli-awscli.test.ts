@@ -1,8 +1,8 @@
 /**
  * AWS CLI smoke test: the `aws signer` commands a user types, against the real server, with
  * the credentials/config files the server writes into its data dir on first start. Runs once
- * per distinct CLI found: Debian's awscli v2 (/usr/bin/aws, whose bundled model has 17 of the
- * 19 operations: no SignPayload / GetRevocationStatus) and whatever `aws` is first on PATH.
+ * per distinct `aws` on PATH (test/support/tools.ts): Debian's awscli v2, whose bundled model has 17 of
+ * the 19 operations (no SignPayload / GetRevocationStatus), and any other (e.g. a pip-installed v1).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -10,16 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
+import { findToolsOnPath, needTool } from './support/tools.js';
 
 const run = promisify(execFile);
-
-function onPath(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function version(bin: string): string | undefined {
   try {
@@ -29,8 +22,8 @@ function version(bin: string): string | undefined {
   }
 }
 
-const pathAws = onPath();
-const candidates = [...new Set([pathAws, existsSync('/usr/bin/aws') ? '/usr/bin/aws' : undefined].filter((x): x is string => x !== undefined))];
+const pathAws = needTool('AWS CLI (signer commands)', 'aws');
+const candidates = findToolsOnPath('aws');
 /** [label, binary] for each CLI that runs, deduplicated by version. */
 const clis: [string, string][] = [];
 for (const bin of candidates) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { zipSync, strToU8 } from 'fflate';
@@ -7,13 +8,17 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Cl
 import { PutSigningProfileCommand, StartSigningJobCommand } from '@aws-sdk/client-signer';
 import { webhookSignature, WEBHOOK_SIGNATURE_HEADER, type JobStatusEvent } from '../src/events/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { waitFor } from './support/wait.js';
 
 const SECRET = 'webhook-secret-for-tests-0123456789';
-const MQTT_URL = 'mqtt://127.0.0.1:1883';
-const TOPIC = `signer-test/${process.pid}-${Date.now()}`;
+const TOPIC = 'signer-test/events';
 
 let t: TestServer;
 let mqtt: MqttClient;
+// The test's own MQTT broker (in-process aedes on a free port): nothing outside the test has to run.
+let broker: Aedes;
+let brokerServer: Server;
+let mqttUrl: string;
 const hooks: { body: string; signature: string | undefined; attempt: string | undefined; status: number }[] = [];
 const mqttEvents: JobStatusEvent[] = [];
 let failuresLeft = 2;
@@ -29,16 +34,20 @@ const receiver = createServer((req: IncomingMessage, res) => {
 });
 
 beforeAll(async () => {
+  broker = await Aedes.createBroker();
+  brokerServer = createTcpServer(broker.handle);
+  await new Promise<void>((r) => brokerServer.listen(0, '127.0.0.1', r));
+  mqttUrl = `mqtt://127.0.0.1:${(brokerServer.address() as AddressInfo).port}`;
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const port = (receiver.address() as AddressInfo).port;
-  mqtt = await connectAsync(MQTT_URL, { clientId: `events-test-${process.pid}` });
+  mqtt = await connectAsync(mqttUrl, { clientId: `events-test-${process.pid}` });
   await mqtt.subscribeAsync(`${TOPIC}/#`, { qos: 1 });
   mqtt.on('message', (_topic, payload) => mqttEvents.push(JSON.parse(payload.toString()) as JobStatusEvent));
   t = await startTestServer({
     env: {
       SIGNER_EVENTS_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
       SIGNER_EVENTS_WEBHOOK_SECRET: SECRET,
-      SIGNER_EVENTS_MQTT_URL: MQTT_URL,
+      SIGNER_EVENTS_MQTT_URL: mqttUrl,
       SIGNER_EVENTS_MQTT_TOPIC: TOPIC,
     },
   });
@@ -47,6 +56,8 @@ afterAll(async () => {
   await t?.stop();
   await mqtt?.endAsync();
   receiver.close();
+  await new Promise<void>((r) => (broker ? broker.close(() => r()) : r()));
+  await new Promise<void>((r) => (brokerServer ? brokerServer.close(() => r()) : r()));
 });
 
 describe('[Events] "Signer Job Status Change" events reach a webhook and an MQTT topic', () => {
@@ -72,7 +83,7 @@ describe('[Events] "Signer Job Status Change" events reach a webhook and an MQTT
     );
     await t.server.jobs.drain();
     await t.server.flushEvents();
-    for (let i = 0; i < 100 && mqttEvents.filter((e) => e.detail.job_id === jobId).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('both job events on the MQTT topic', () => mqttEvents.filter((e) => e.detail.job_id === jobId).length >= 2);
 
     const delivered = hooks.filter((h) => h.status === 200).map((h) => JSON.parse(h.body) as JobStatusEvent);
     expect(delivered.map((e) => e.detail.status)).toEqual(['InProgress', 'Succeeded']);

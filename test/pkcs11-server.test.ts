@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +8,12 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutO
 import { DescribeSigningJobCommand, PutSigningProfileCommand, StartSigningJobCommand } from '@aws-sdk/client-signer';
 import { createTestCa, issueCodeSigningCertificate } from '../src/keys/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { findSoftHsm, needTool } from './support/tools.js';
 
-const LIB = '/usr/lib/softhsm/libsofthsm2.so';
-const haveSoftHsm = existsSync(LIB);
+const softhsm = findSoftHsm('PKCS#11 server (SoftHSM2)');
+const pkcs11Tool = softhsm && needTool('PKCS#11 server (OpenSC pkcs11-tool)', 'pkcs11-tool');
+const haveSoftHsm = softhsm !== undefined && pkcs11Tool !== undefined;
+const LIB = softhsm?.library ?? '';
 const dir = mkdtempSync(join(tmpdir(), 'server-softhsm-'));
 let t: TestServer;
 
@@ -21,7 +24,7 @@ beforeAll(async () => {
   writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   // SoftHSM2 reads SOFTHSM2_CONF when the server's PKCS#11 backend initialises the library.
   process.env.SOFTHSM2_CONF = conf;
-  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', 'server', '--so-pin', '1234', '--pin', '2468'], { stdio: 'ignore' });
+  execFileSync(softhsm!.util, ['--init-token', '--free', '--label', 'server', '--so-pin', '1234', '--pin', '2468'], { stdio: 'ignore' });
   t = await startTestServer({ env: { SIGNER_PKCS11_LIBRARY: LIB, SIGNER_PKCS11_TOKEN_LABEL: 'server', SIGNER_PKCS11_PIN: '2468' } });
 });
 afterAll(async () => {
@@ -31,7 +34,7 @@ afterAll(async () => {
 
 /** Private-key objects on the token, as SoftHSM2's own tool reports them. */
 function tokenPrivateKeys(): number {
-  const out = execFileSync('pkcs11-tool', ['--module', LIB, '--token-label', 'server', '--login', '--pin', '2468', '--list-objects', '--type', 'privkey'], { encoding: 'utf8' });
+  const out = execFileSync(pkcs11Tool!, ['--module', LIB, '--token-label', 'server', '--login', '--pin', '2468', '--list-objects', '--type', 'privkey'], { encoding: 'utf8' });
   return (out.match(/Private Key Object/g) ?? []).length;
 }
 

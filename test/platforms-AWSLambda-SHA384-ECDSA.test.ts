@@ -105,7 +105,7 @@ describe('AWSLambda-SHA384-ECDSA: signed package checked by unzip, Python zipfil
     expect((await verifySignedLambdaZip(tampered, { trustedRoots: [rootDer] })).ok).toBe(false);
     const other = issueTestChain(generateTestKey('EC_secp384r1'));
     expect(await verifySignedLambdaZip(output, { trustedRoots: [pemToDer(other.rootPem)] })).toMatchObject({ ok: false, reason: expect.stringMatching(/trusted root/) });
-    expect(await verifySignedLambdaZip(makePackage(), { trustedRoots: [rootDer] })).toEqual({ ok: false, reason: 'package is not signed' });
+    expect(await verifySignedLambdaZip(makePackage(), { trustedRoots: [rootDer] })).toEqual({ ok: false, code: 'MissingSignature', reason: 'package is not signed' });
   });
 
   it('[issue 3 item 2] streams: the source is read in three passes of small chunks and no output chunk is larger than a source chunk or the new tail', async () => {

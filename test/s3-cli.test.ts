@@ -1,7 +1,7 @@
 /**
  * Interop with the real AWS CLI (`aws`, v1 or v2) against the embedded S3
  * endpoint: the commands a CI job uses to upload firmware and fetch results.
- * Skipped when `aws` is not on PATH.
+ * Runs once per distinct `aws` on PATH (test/support/tools.ts), since v1 and v2 frame uploads differently.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,20 +11,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore, startEmbeddedS3, type EmbeddedS3 } from '../src/objects/index.js';
 import { createTestAuthenticator, TEST_CREDENTIALS } from '../src/objects/test-support/s3-test-authenticator.js';
+import { findToolsOnPath, needTool } from './support/tools.js';
 
-/**
- * Every distinct AWS CLI on this machine: the one on PATH and Debian's package
- * (`/usr/bin/aws`, 2.x, what CI installs), since v1 and v2 frame uploads differently.
- */
+/** Every distinct AWS CLI version on PATH. */
 function findAwsClis(): Array<{ bin: string; version: string }> {
+  if (needTool('AWS CLI (embedded S3)', 'aws') === undefined) return [];
   const found = new Map<string, string>();
-  for (const bin of ['aws', '/usr/bin/aws', '/usr/local/bin/aws']) {
-    try {
-      const version = /aws-cli\/\S+/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[0];
-      if (version && !found.has(version)) found.set(version, bin);
-    } catch {
-      // not installed there
-    }
+  for (const bin of findToolsOnPath('aws')) {
+    const version = /aws-cli\/\S+/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))?.[0];
+    if (version && !found.has(version)) found.set(version, bin);
   }
   return [...found].map(([version, bin]) => ({ bin, version }));
 }

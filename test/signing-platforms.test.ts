@@ -32,6 +32,7 @@ import { createTrustStore, verify as deviceVerify } from '../firmware-verifier/i
 import { verifySignedLambdaZip, SIGNATURE_ENTRY } from '../platforms/AWSLambda-SHA384-ECDSA/index.js';
 import { createTestCa, issueCodeSigningCertificate, type TestCa } from '../src/keys/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { waitFor } from './support/wait.js';
 
 type Alg = 'EC_prime256v1' | 'EC_secp384r1' | 'RSA_2048' | 'RSA_3072' | 'ED25519';
 
@@ -550,16 +551,28 @@ describe('[StartSigningJob] [PutSigningProfile] refusals and failed jobs', () =>
     const { arn } = await cert('RSA_2048');
     const e = await errorOf(profile({ platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', certificateArn: arn }));
     expect(e.name).toBe('ValidationException');
-    expect(e.message).toMatch(/has a RSA_2048 key, which cannot sign with ECDSA on this platform \(it takes EC_prime256v1\)/);
+    expect(e.message).toMatch(/^Certificate arn:aws:acm:\S+: AWSIoTDeviceManagement-SHA256-ECDSA with ECDSA needs a key of type EC_prime256v1; the signing key is RSA_2048\.$/);
   });
 
   it('a certificate that expires after the profile was made → the job Fails, saying the certificate expired; no object', async () => {
-    const issued = await issueCodeSigningCertificate({ ca, subject: 'CN=short lived', algorithm: 'EC_prime256v1', outDir: join(work, 'short'), overrides: { notAfter: new Date(Date.now() + 2500) } });
-    const { CertificateArn } = await acm.send(
-      new ImportCertificateCommand({ Certificate: strToU8(issued.certificatePem), PrivateKey: strToU8(issued.privateKeyPem), CertificateChain: strToU8(issued.chainPem) }),
-    );
-    const profileName = await profile({ platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', certificateArn: CertificateArn! });
-    await new Promise((r) => setTimeout(r, 3500));
+    // The certificate must still be valid when the profile is made and expired when the job runs. Its
+    // lifetime starts short and doubles whenever this machine was too slow to make the profile in time.
+    let profileName: string | undefined;
+    let notAfter = new Date();
+    for (let lifetimeMs = 3000; profileName === undefined; lifetimeMs *= 2) {
+      notAfter = new Date(Date.now() + lifetimeMs);
+      const issued = await issueCodeSigningCertificate({ ca, subject: 'CN=short lived', algorithm: 'EC_prime256v1', outDir: join(work, `short-${lifetimeMs}`), overrides: { notAfter } });
+      try {
+        const { CertificateArn } = await acm.send(
+          new ImportCertificateCommand({ Certificate: strToU8(issued.certificatePem), PrivateKey: strToU8(issued.privateKeyPem), CertificateChain: strToU8(issued.chainPem) }),
+        );
+        profileName = await profile({ platformId: 'AWSIoTDeviceManagement-SHA256-ECDSA', certificateArn: CertificateArn! });
+      } catch (e) {
+        if (Date.now() < notAfter.getTime() || lifetimeMs > 60_000) throw e;
+      }
+    }
+    // X.509 times have whole seconds: wait for the clock to pass notAfter (rounded up) before signing.
+    await waitFor('the certificate to expire', () => Date.now() > Math.ceil(notAfter.getTime() / 1000) * 1000 + 1000, { pollMs: 100 });
     const put = await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'late.bin', Body: firmware(1000) }));
     const { jobId } = await t.admin.client.send(
       new StartSigningJobCommand({ source: { s3: { bucketName: 'src', key: 'late.bin', version: put.VersionId! } }, destination: { s3: { bucketName: 'dst', prefix: 'expired/' } }, profileName }),

@@ -24,6 +24,7 @@ import { AlgorithmIdentifier, Certificate, DirectoryString, SubjectKeyIdentifier
 import { describe, expect, it } from 'vitest';
 import { createTrustStore, createVerifier, InMemoryRevocationList, LAMBDA, verify, type LambdaZipOptions, type ReasonCode, type TrustStore } from '../index.js';
 import { issueTestChain, pemToDer, type TestChain } from '../../test/support/local-signing-key.js';
+import { RUNS, SEED, TIMEOUT, fuzzTitle } from '../../test/support/verifier-fuzz.js';
 
 const leafKey = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).privateKey;
 const chain: TestChain = issueTestChain(leafKey, '/CN=lambda signer');
@@ -249,7 +250,7 @@ describe('Lambda signed-zip bad-input table', () => {
   });
 });
 
-describe(`Lambda zip fuzzing (${Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000)} mutated packages)`, () => {
+describe(fuzzTitle('Lambda zip fuzzing: mutated packages'), () => {
   it('[no false accept] accepted ⇒ an unzip through the central directory sees exactly the signed names and contents; no exception escapes', () => {
     const original = unzipSync(good);
     fc.assert(
@@ -275,7 +276,7 @@ describe(`Lambda zip fuzzing (${Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000)} 
           if (whole.ok) expect(unzipSync(mutated)).toEqual(original);
         },
       ),
-      { numRuns: Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000), seed: Number(process.env.VERIFIER_FUZZ_SEED ?? 20261124) },
+      { numRuns: RUNS, seed: SEED },
     );
-  }, 60_000 + Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000) * 100);
+  }, TIMEOUT);
 });

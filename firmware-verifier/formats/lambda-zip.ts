@@ -169,7 +169,15 @@ export function createLambdaZipEngine(trust: TrustStore, options: LambdaZipOptio
     check(allowed === undefined || allowed.includes(claims.profileArn), 'UntrustedSigner', 'signing profile version not allowed');
     check((options.at ?? new Date()).getTime() <= claims.expiresAt.getTime(), 'Expired', 'signature expired');
     check(!trust.revocation.isRevoked('signer', claims.profileArn) && !trust.revocation.isRevoked('signer', claims.jobArn), 'Revoked', 'signing profile version or job revoked');
-    return { format: 'lambda-zip', size, digest: toHex(contentDigest), keyId: leaf.publicKey.id, certificate: leaf.fingerprint };
+    return {
+      format: 'lambda-zip',
+      size,
+      digest: toHex(contentDigest),
+      keyId: leaf.publicKey.id,
+      certificate: leaf.fingerprint,
+      signer: { jobArn: claims.jobArn, profileVersionArn: claims.profileArn, signingTime: claims.signingTime, expiresAt: claims.expiresAt },
+      certificates: certificates.map((c) => c.der),
+    };
   };
 
   return {

@@ -6,7 +6,7 @@
  * profile version ARN under private OIDs.
  */
 import { createHash } from 'node:crypto';
-import { TAG, children, content, generalizedTime, oid, raw, readNode, setOf, smallInt, tlv, utf8, type Node } from './der.js';
+import { TAG, children, content, generalizedTime, oid, raw, readNode, setOf, smallInt, tlv, utf8 } from './der.js';
 
 /** Zip entry holding the signature. */
 export const SIGNATURE_ENTRY = 'META_INF/aws_signer_signature_v1.0.SF';
@@ -96,7 +96,7 @@ export function toPem(der: Uint8Array, label = PEM_LABEL): string {
 }
 
 /** The issuer Name and serialNumber INTEGER (whole encodings) of a DER certificate. */
-export function issuerAndSerial(certificate: Uint8Array): { issuer: Uint8Array; serial: Uint8Array } {
+function issuerAndSerial(certificate: Uint8Array): { issuer: Uint8Array; serial: Uint8Array } {
   const tbs = children(certificate, readNode(certificate, 0))[0];
   if (tbs === undefined) throw new RangeError('certificate has no TBSCertificate');
   const fields = children(certificate, tbs);
@@ -105,77 +105,4 @@ export function issuerAndSerial(certificate: Uint8Array): { issuer: Uint8Array; 
   const issuer = fields[offset + 2];
   if (serial?.tag !== TAG.INTEGER || issuer?.tag !== TAG.SEQUENCE) throw new RangeError('certificate has no issuer/serial');
   return { issuer: raw(certificate, issuer), serial: raw(certificate, serial) };
-}
-
-/** What a SignedData holds, read back (for verification). */
-export interface ParsedSignedData {
-  certificates: Uint8Array[];
-  /** the signed attributes re-tagged as SET OF (0x31): the bytes the signature covers */
-  signedAttributes: Uint8Array;
-  attributes: Map<string, Uint8Array>;
-  signature: Uint8Array;
-  issuer: Uint8Array;
-  serial: Uint8Array;
-  digestAlgorithm: Uint8Array;
-  signatureAlgorithm: Uint8Array;
-}
-
-/**
- * Reads a ContentInfo(SignedData) with exactly one SignerInfo using issuerAndSerialNumber.
- * Attribute values are returned as the whole DER encoding of the single value.
- * @throws RangeError when the structure is not that
- */
-export function parseSignedData(der: Uint8Array): ParsedSignedData {
-  const top = children(der, readNode(der, 0));
-  const expectTag = (n: Node | undefined, tag: number, what: string): Node => {
-    if (n?.tag !== tag) throw new RangeError(`CMS: ${what} missing`);
-    return n;
-  };
-  if (!Buffer.from(raw(der, expectTag(top[0], TAG.OID, 'contentType'))).equals(Buffer.from(oid(OID.signedData)))) throw new RangeError('CMS: not SignedData');
-  const sdNode = expectTag(children(der, expectTag(top[1], TAG.CONTEXT_0, 'content'))[0], TAG.SEQUENCE, 'SignedData');
-  const sd = children(der, sdNode);
-  let i = 3;
-  const certificates: Uint8Array[] = [];
-  if (sd[i]?.tag === TAG.CONTEXT_0) certificates.push(...children(der, sd[i]!).map((c) => raw(der, c)));
-  while (sd[i] !== undefined && sd[i]!.tag !== TAG.SET) i++;
-  const signerInfos = children(der, expectTag(sd[i], TAG.SET, 'signerInfos'));
-  if (signerInfos.length !== 1) throw new RangeError('CMS: expected exactly one SignerInfo');
-  const si = children(der, signerInfos[0]!);
-  const sid = children(der, expectTag(si[1], TAG.SEQUENCE, 'issuerAndSerialNumber'));
-  const attrsNode = expectTag(si[3], TAG.CONTEXT_0, 'signedAttrs');
-  const attributes = new Map<string, Uint8Array>();
-  for (const a of children(der, attrsNode)) {
-    const [type, values] = children(der, a);
-    const value = values === undefined ? undefined : children(der, values)[0];
-    if (type === undefined || value === undefined) throw new RangeError('CMS: malformed attribute');
-    attributes.set(Buffer.from(raw(der, type)).toString('hex'), raw(der, value));
-  }
-  const signedAttributes = new Uint8Array(raw(der, attrsNode));
-  signedAttributes[0] = TAG.SET;
-  return {
-    certificates,
-    signedAttributes,
-    attributes,
-    issuer: raw(der, expectTag(sid[0], TAG.SEQUENCE, 'issuer')),
-    serial: raw(der, expectTag(sid[1], TAG.INTEGER, 'serialNumber')),
-    digestAlgorithm: raw(der, expectTag(si[2], TAG.SEQUENCE, 'digestAlgorithm')),
-    signatureAlgorithm: raw(der, expectTag(si[4], TAG.SEQUENCE, 'signatureAlgorithm')),
-    signature: content(der, expectTag(si[5], TAG.OCTET_STRING, 'signature')),
-  };
-}
-
-/** The value of attribute `type` in a parsed SignedData (whole DER encoding), or undefined. */
-export function attributeValue(parsed: ParsedSignedData, type: string): Uint8Array | undefined {
-  return parsed.attributes.get(Buffer.from(oid(type)).toString('hex'));
-}
-
-/** Decodes a GeneralizedTime `YYYYMMDDHHMMSS[.f]Z` or UTCTime value encoding. */
-export function decodeTime(value: Uint8Array): Date | undefined {
-  const text = Buffer.from(content(value, readNode(value, 0))).toString('latin1');
-  const m = value[0] === TAG.GENERALIZED_TIME
-    ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(text)
-    : /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (m === null) return undefined;
-  const year = value[0] === TAG.GENERALIZED_TIME ? Number(m[1]) : (Number(m[1]) < 50 ? 2000 : 1900) + Number(m[1]);
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
 }

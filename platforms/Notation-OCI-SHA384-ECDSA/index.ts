@@ -8,7 +8,7 @@ import {
   type SignPayloadResult,
   type SignedArtifact,
 } from '../platform.types.js';
-import { MIB } from '../_shared/index.js';
+import { checkKeyType, MIB } from '../_shared/index.js';
 import descriptorJson from './descriptor.json' with { type: 'json' };
 import { HEADER, METADATA, NOTARY_PAYLOAD_MEDIA_TYPE, SIGNING_AGENT, base64url, protectedHeader, type JwsEnvelope } from './notary-jws.js';
 
@@ -35,8 +35,7 @@ const platform: PlatformModule = {
     }
     checkPayload(request.payload);
     const { key, job } = request;
-    const allowed = descriptor.extras.keyTypes?.['ECDSA'] ?? [];
-    if (!allowed.includes(key.keyType)) throw new PlatformInputError(`Notation-OCI-SHA384-ECDSA needs a key of type ${allowed.join(' or ')}; the signing key is ${key.keyType}`);
+    checkKeyType(descriptor, 'ECDSA', key.keyType);
     if (key.certificateChain.length === 0) {
       throw new PlatformInputError('Notation signatures carry the certificate chain (x5c), but the signing key has no certificate');
     }

@@ -4,7 +4,7 @@
  */
 export { NODE_HASH_NAMES, HASH_LENGTHS, newHash, digestStream, replayVerified } from './hash.js';
 export { base64Stream } from './base64-stream.js';
-export { checkRequest, checkSourceSize, MIB, type CheckedFields } from './request-checks.js';
+export { allowedKeyTypes, checkAlgorithms, checkKeyType, checkRequest, checkSourceSize, resolveSigningParameters, MIB, type CheckedFields } from './request-checks.js';
 export {
   createOtaJsonPlatform,
   readSignedJson,

@@ -44,6 +44,7 @@ export {
 export { INVALID_EKU_MESSAGE, type CertificateFacts } from './certificate-checks.js';
 export {
   ACM_OPERATIONS,
+  acmAuditParameters,
   createAcmService,
   type AcmCaller,
   type AcmHandler,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -6,6 +6,7 @@ import { ConfigError, type Config } from '../config/index.js';
 import { AuditTrail, MqttSink, WebhookSink, jobStatusEvents, type EventSink } from '../events/index.js';
 import { JobRunner } from '../jobs/index.js';
 import {
+  acmAuditParameters,
   createAcmService,
   createCertificateManager,
   createEncryptedFileBackend,
@@ -18,10 +19,11 @@ import {
 } from '../keys/index.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
-import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateCheck } from '../signer/index.js';
+import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateKeyType } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
 import { createIotServices, SqliteTagService, type IotContext, type IotRuntime } from '../iot/index.js';
 import { connectExternalTransport, loadOrCreateBrokerTls, startEmbeddedBroker, startOtaService, type EmbeddedBroker, type MqttTransport, type OtaService } from '../ota/index.js';
+import { secureDataDir } from './data-dir.js';
 import { listenWithFallback } from './listen.js';
 import { createOtaSigning } from './ota-signing.js';
 import { createIotRestServices } from '../api/iot/index.js';
@@ -52,21 +54,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Which key types an encryption algorithm signs with. */
-const KEY_TYPES_FOR: Record<string, RegExp> = { ECDSA: /^EC_/, RSA: /^RSA_/, ED25519: /^ED25519$/ };
-
 /** Wires the capabilities together and starts listening. The only place (with src/cli) that does. */
 export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.database.kind !== 'sqlite') {
     throw new ConfigError('SIGNER_DATABASE_URL: the PostgreSQL backend is not available in this version; unset it to use the embedded SQLite store.');
   }
+  // Before anything in it is opened: 0700/0600 for what exists (older versions left 0755/0644), umask 077 for what comes.
+  secureDataDir(config.dataDir, { databaseFile: config.database.file, logger });
   const store = SqliteStateStore.open(config.database.file);
   const master = loadOrCreateMasterKey(config.dataDir);
   const accounts = new Accounts(store, new SecretBox(master.bytes, 'access-keys'));
-  const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
-  if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
   // Keys: certificates and wrapped private keys live in the same SQLite file, under their own migrations.
   const keysStore = createSqliteKeysStore(store.db);
@@ -81,28 +79,18 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     backend: hsm ?? fileBackend,
     otherBackends: hsm ? [fileBackend] : [],
   });
-  const checkCertificate: CertificateCheck = async (arn, accountId, fit) => {
-    let keyType: string;
+  // Whether the key fits the platform is checked in one place, with the descriptor (src/signer/profiles.ts).
+  const certificateKeyType: CertificateKeyType = async (arn, accountId) => {
     try {
-      keyType = (await certificates.getCertificate(arn, { accountId, region: config.region })).facts.keyType;
+      return (await certificates.getCertificate(arn, { accountId, region: config.region })).facts.keyType;
     } catch (e) {
       if (isKeysError(e, 'NOT_FOUND') || isKeysError(e, 'INVALID_ARN')) throw new SignerError('ResourceNotFoundException', `Certificate ${arn} does not exist.`);
       throw e;
-    }
-    // The platform's exact key types when it lists them (P-256 only for IoT DM), else the algorithm's family.
-    const fits = fit.allowedKeyTypes ? fit.allowedKeyTypes.includes(keyType) : (KEY_TYPES_FOR[fit.encryptionAlgorithm]?.test(keyType) ?? true);
-    if (!fits) {
-      const want = fit.allowedKeyTypes ? ` (it takes ${fit.allowedKeyTypes.join(', ')})` : '';
-      throw new SignerError('ValidationException', `Certificate ${arn} has a ${keyType} key, which cannot sign with ${fit.encryptionAlgorithm} on this platform${want}.`);
     }
   };
 
   const objects = await createFsObjectStore({ root: join(config.dataDir, 'objects') });
   const platforms = new PlatformRegistry();
-  const service = new SignerService(
-    { store, platforms, tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')), region: config.region, now: () => new Date() },
-    { checkCertificate },
-  );
   const sinks: EventSink[] = [];
   if (config.events.webhook) sinks.push(new WebhookSink({ ...config.events.webhook, timeoutMs: 10_000 }, logger));
   if (config.events.mqtt) sinks.push(await MqttSink.connect(config.events.mqtt.url, config.events.mqtt.topic, logger));
@@ -118,7 +106,10 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       for (const event of jobStatusEvents(job, config.region)) for (const sink of sinks) sink.publish(event);
     },
   });
-  service.jobs.engine = jobs;
+  const service = new SignerService(
+    { store, platforms, tokens: new PageTokens(deriveKey(master.bytes, 'page-tokens')), region: config.region, now: () => new Date() },
+    { engine: jobs, certificateKeyType },
+  );
 
   // A certificate that an Active profile signs with cannot be deleted (ACM's ResourceInUseException).
   const acm = createAcmService({ certificates, inUseBy: (arn) => store.profilesUsingCertificate(arn) });
@@ -127,6 +118,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     signingName: 'acm',
     eventSource: 'acm.amazonaws.com',
     handlers: acm.handlers,
+    auditParameters: acmAuditParameters,
     // 5xx details (key ids, PKCS#11 return codes) stay in the log; clients get a generic message.
     mapError: (e) => {
       if (!isKeysError(e)) return undefined;
@@ -166,13 +158,17 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     throttle: config.throttle,
     targets: [acmTarget],
     services: iotRest,
+    limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
-  const apiUrl = `http://${host}:${apiPort}`;
-  endpoints.api = `${host}:${apiPort}`;
+  // Both ports are bound before the first account or credentials file is written: a start that fails
+  // on a taken port leaves the data folder as it found it (apart from the empty state file).
   let s3Close: () => Promise<void> = async () => undefined;
-  const s3Port = await listenWithFallback(
+  let apiPort: number;
+  let s3Port: number;
+  try {
+    apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
+    s3Port = await listenWithFallback(
     'embedded S3',
     config.s3,
     async (p) => {
@@ -182,14 +178,28 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
         host: config.host,
         port: p,
         region: config.region,
+        limits: { ...config.limits, requestTimeoutMs: config.limits.s3RequestTimeoutMs },
         onError: (err, requestId) => logger.error('embedded S3 internal error', { requestId, error: String(err) }),
+        onClientAbort: (requestId, reason) => logger.debug('embedded S3: client went away', { requestId, reason }),
       });
       s3Close = () => s3.close();
       return s3.port;
     },
     logger,
-  );
+    );
+  } catch (e) {
+    await api.close().catch(() => undefined);
+    await jobs.stop();
+    for (const sink of sinks) await sink.close();
+    await hsm?.close();
+    await store.close();
+    throw e;
+  }
+  const apiUrl = `http://${host}:${apiPort}`;
+  endpoints.api = `${host}:${apiPort}`;
   const s3Url = `http://${host}:${s3Port}`;
+  const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
+  if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
   const iotContext: IotContext = { accountId: adminAccountId, region: config.region };
   let broker: EmbeddedBroker | undefined;
@@ -232,6 +242,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       null,
       2,
     ) + '\n',
+    { mode: 0o600 },
   );
   logger.info('listening', { signer: apiUrl, s3: s3Url, mqtt: mqtt.tlsUrl ?? mqtt.externalUrl, mqttLocal: mqtt.plainUrl, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();

@@ -6,6 +6,7 @@ export { PageTokens } from './pagination.js';
 export type { Caller, SignerDeps } from './context.js';
 export type { SigningEngine } from './jobs.js';
 export { NOTATION_PAYLOAD_FORMAT } from './jobs.js';
-export type { CertificateCheck } from './profiles.js';
+export type { CertificateKeyType } from './profiles.js';
 export * as arns from './arns.js';
 export { expiryOf } from './validity.js';
+export { authorizeOnProfile } from './permissions.js';

@@ -13,10 +13,7 @@ export const NOTATION_PAYLOAD_FORMAT = 'application/vnd.cncf.notary.payload.v1+j
 const LIST_DEFAULT = 10;
 const CERT_HASH = /^[0-9a-fA-F]{192}$/;
 
-/**
- * Does the actual signing. Absent, StartSigningJob records jobs that stay InProgress and
- * SignPayload answers InternalServiceErrorException (no engine to sign with).
- */
+/** Does the actual signing (src/jobs/job-runner.ts); required when the service is built. */
 export interface SigningEngine {
   /** Checks, before a job is recorded, what it needs (source object, size, destination); throws SignerError. */
   check(job: JobRecord): Promise<void>;
@@ -50,10 +47,12 @@ function fingerprint(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 
-/** Signing jobs: start (validated and recorded), SignPayload, describe, list, revoke, revocation status. */
+/** Signing jobs: start (checked, recorded, handed to the engine), SignPayload, describe, list, revoke, revocation status. */
 export class Jobs {
-  engine: SigningEngine | undefined;
-  constructor(private readonly deps: SignerDeps) {}
+  constructor(
+    private readonly deps: SignerDeps,
+    private readonly engine: SigningEngine,
+  ) {}
 
   /** Resolves the profile a job uses, checking cross-account permission and that it may sign now. */
   private async profileForSigning(caller: Caller, profileName: string, profileOwner: string | undefined, action: string) {
@@ -112,7 +111,7 @@ export class Jobs {
       clientRequestToken: input.clientRequestToken,
       requestFingerprint,
     };
-    await this.engine?.check(job);
+    await this.engine.check(job);
     const { inserted, job: stored } = await this.deps.store.insertJob(job);
     if (!inserted) {
       if (stored.requestFingerprint !== requestFingerprint) {
@@ -120,7 +119,7 @@ export class Jobs {
       }
       return { jobId: stored.jobId, jobOwner: stored.jobOwner };
     }
-    this.engine?.enqueue(stored);
+    this.engine.enqueue(stored);
     return { jobId: stored.jobId, jobOwner: stored.jobOwner };
   }
 
@@ -132,7 +131,6 @@ export class Jobs {
     if (input.payloadFormat !== NOTATION_PAYLOAD_FORMAT) {
       throw new SignerError('ValidationException', `payloadFormat must be ${NOTATION_PAYLOAD_FORMAT}.`);
     }
-    if (!this.engine) throw new SignerError('InternalServiceErrorException', 'This server has no signing engine configured.');
     const job = this.newRecord(caller, owner, profile, platform, 'payload');
     const { signature, metadata } = await this.engine.signPayload(job, input.payload, input.payloadFormat);
     const done: JobRecord = { ...job, status: 'Succeeded', statusReason: 'Signing Succeeded', completedAt: this.deps.now() };
@@ -227,7 +225,7 @@ export class Jobs {
     _caller: Caller,
     input: { signatureTimestamp: Date; platformId: string; profileVersionArn: string; jobArn: string; certificateHashes: string[] },
   ) {
-    if (!this.deps.platforms.get(input.platformId)) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'.`);
+    if (!this.deps.platforms.get(input.platformId)) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'; valid platform ids: ${this.deps.platforms.all().map((p) => p.descriptor.platformId).join(', ')}.`);
     const pv = parseProfileArn(input.profileVersionArn);
     if (!pv?.profileVersion) throw new SignerError('ValidationException', 'profileVersionArn must be a signing profile version ARN.');
     const ja = parseJobArn(input.jobArn);

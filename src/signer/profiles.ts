@@ -3,9 +3,10 @@ import { profileArn, profileVersionArn } from './arns.js';
 import type { Caller, SignerDeps } from './context.js';
 import { newProfileVersion } from './ids.js';
 import { authorizeOnProfile } from './permissions.js';
-import type { RegisteredPlatform } from './platform-registry.js';
 import { SignerError } from './signer-error.js';
 import { checkValidity } from './validity.js';
+import { PlatformInputError, type PlatformDescriptorFile } from '../../platforms/platform.types.js';
+import { checkAlgorithms, checkKeyType, resolveSigningParameters } from '../../platforms/_shared/request-checks.js';
 
 export interface PutSigningProfileInput {
   profileName: string;
@@ -23,48 +24,18 @@ const LIST_DEFAULT = 10;
 const PROFILE_NAME = /^[a-zA-Z0-9_]{2,64}$/;
 
 /**
- * Checks that a certificate ARN belongs to the caller and that its key fits the profile's
- * encryption algorithm (the keys module answers; absent = format check only). Throws SignerError.
+ * Answers the key type of a certificate of `accountId` (the keys module answers); throws
+ * SignerError ResourceNotFoundException when the account has no such certificate.
  */
-export type CertificateCheck = (
-  certificateArn: string,
-  accountId: string,
-  fit: { encryptionAlgorithm: string; allowedKeyTypes: readonly string[] | undefined },
-) => Promise<void>;
+export type CertificateKeyType = (certificateArn: string, accountId: string) => Promise<string>;
 
-function checkOverrides(platform: RegisteredPlatform, overrides: SigningOverrides | undefined): void {
-  if (!overrides) return;
-  const d = platform.descriptor;
-  const enc = overrides.signingConfiguration?.encryptionAlgorithm;
-  const hash = overrides.signingConfiguration?.hashAlgorithm;
-  const fmt = overrides.signingImageFormat;
-  const allowed = (what: string, value: string, list: string[]) => {
-    if (!list.includes(value)) {
-      throw new SignerError(
-        'ValidationException',
-        `${what} '${value}' is not supported by platform ${d.platformId}; allowed: ${list.join(', ')}.`,
-      );
-    }
-  };
-  if (enc !== undefined) allowed('encryptionAlgorithm', enc, d.signingConfiguration.encryptionAlgorithmOptions.allowedValues);
-  if (hash !== undefined) allowed('hashAlgorithm', hash, d.signingConfiguration.hashAlgorithmOptions.allowedValues);
-  if (fmt !== undefined) allowed('signingImageFormat', fmt, d.signingImageFormat.supportedFormats);
-}
-
-function checkSigningParameters(platform: RegisteredPlatform, params: Record<string, string> | undefined): void {
-  const spec = platform.extras.signingParameters;
-  if (!params || !spec || Object.keys(spec).length === 0) return;
-  for (const [k, v] of Object.entries(params)) {
-    const s = spec[k];
-    if (!s) {
-      throw new SignerError(
-        'ValidationException',
-        `signingParameters key '${k}' is not understood by platform ${platform.descriptor.platformId}; known: ${Object.keys(spec).join(', ')}.`,
-      );
-    }
-    if (s.pattern && !new RegExp(s.pattern).test(v)) {
-      throw new SignerError('ValidationException', `signingParameters '${k}' must match ${s.pattern}.`);
-    }
+/** Runs one of the platform descriptor checks (platforms/_shared/request-checks.ts), as a ValidationException. */
+function descriptorCheck<T>(check: () => T, prefix = ''): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof PlatformInputError) throw new SignerError('ValidationException', `${prefix}${e.message}.`);
+    throw e;
   }
 }
 
@@ -91,7 +62,7 @@ function definition(v: ProfileVersionRecord) {
 export class Profiles {
   constructor(
     private readonly deps: SignerDeps,
-    private readonly checkCertificate?: CertificateCheck,
+    private readonly certificateKeyType: CertificateKeyType,
   ) {}
 
   async put(caller: Caller, input: PutSigningProfileInput) {
@@ -100,23 +71,30 @@ export class Profiles {
       throw new SignerError('ValidationException', 'profileName must be 2-64 characters of A-Z, a-z, 0-9 and _.');
     }
     const platform = platforms.get(input.platformId);
-    if (!platform) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'.`);
+    if (!platform) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'; valid platform ids: ${platforms.all().map((p) => p.descriptor.platformId).join(', ')}.`);
     if (platform.extras.requiresCertificate && !input.signingMaterial) {
       throw new SignerError('ValidationException', `Platform ${input.platformId} requires signingMaterial.certificateArn.`);
     }
+    const descriptor: PlatformDescriptorFile = { ...platform.descriptor, extras: platform.extras };
+    const overrides = input.overrides;
+    descriptorCheck(() =>
+      checkAlgorithms(descriptor, {
+        encryptionAlgorithm: overrides?.signingConfiguration?.encryptionAlgorithm,
+        hashAlgorithm: overrides?.signingConfiguration?.hashAlgorithm,
+        imageFormat: overrides?.signingImageFormat,
+      }),
+    );
     if (input.signingMaterial) {
-      if (!ACM_ARN.test(input.signingMaterial.certificateArn)) {
+      const arn = input.signingMaterial.certificateArn;
+      if (!ACM_ARN.test(arn)) {
         throw new SignerError('ValidationException', 'signingMaterial.certificateArn must be an ACM certificate ARN.');
       }
       const encryptionAlgorithm =
-        input.overrides?.signingConfiguration?.encryptionAlgorithm ?? platform.descriptor.signingConfiguration.encryptionAlgorithmOptions.defaultValue;
-      await this.checkCertificate?.(input.signingMaterial.certificateArn, caller.accountId, {
-        encryptionAlgorithm,
-        allowedKeyTypes: platform.extras.keyTypes?.[encryptionAlgorithm],
-      });
+        overrides?.signingConfiguration?.encryptionAlgorithm ?? platform.descriptor.signingConfiguration.encryptionAlgorithmOptions.defaultValue;
+      const keyType = await this.certificateKeyType(arn, caller.accountId);
+      descriptorCheck(() => checkKeyType(descriptor, encryptionAlgorithm, keyType), `Certificate ${arn}: `);
     }
-    checkOverrides(platform, input.overrides);
-    checkSigningParameters(platform, input.signingParameters);
+    if (input.signingParameters) descriptorCheck(() => resolveSigningParameters(descriptor, input.signingParameters!));
     const validity = checkValidity(input.signatureValidityPeriod);
     const now = this.deps.now();
     const def = {
@@ -264,12 +242,13 @@ export class Profiles {
         `The revocation of version ${input.profileVersion} is effective from ${version.revocation.revocationEffectiveFrom.toISOString()}; it can move earlier, never later.`,
       );
     }
-    await this.deps.store.updateProfileVersion({
-      ...version,
-      revocation: { revocationEffectiveFrom: input.effectiveTime, revokedAt: now, revokedBy: caller.principalArn, reason: input.reason },
-    });
-    if (p.current.profileVersion === input.profileVersion) {
-      await this.deps.store.updateProfile(caller.accountId, input.profileName, { status: 'Revoked', statusReason: input.reason, updatedAt: now });
-    }
+    // One transaction: the version's revocation and the profile's status (and the call's audit record) commit together.
+    await this.deps.store.revokeProfileVersion(
+      {
+        ...version,
+        revocation: { revocationEffectiveFrom: input.effectiveTime, revokedAt: now, revokedBy: caller.principalArn, reason: input.reason },
+      },
+      p.current.profileVersion === input.profileVersion ? { status: 'Revoked', statusReason: input.reason, updatedAt: now } : undefined,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import type { SignerDeps } from './context.js';
-import { Jobs } from './jobs.js';
+import { Jobs, type SigningEngine } from './jobs.js';
 import { Permissions } from './permissions.js';
-import { Profiles, type CertificateCheck } from './profiles.js';
+import { Profiles, type CertificateKeyType } from './profiles.js';
 import { Tags } from './tags.js';
 import { SignerError } from './signer-error.js';
 
@@ -12,14 +12,23 @@ export class SignerService {
   readonly tags: Tags;
   readonly jobs: Jobs;
 
+  /**
+   * Both collaborators are required: a server wired without its signing engine or certificate
+   * lookup fails here, at start, not later with jobs left InProgress.
+   */
   constructor(
     readonly deps: SignerDeps,
-    opts: { checkCertificate?: CertificateCheck } = {},
+    wiring: { engine: SigningEngine; certificateKeyType: CertificateKeyType },
   ) {
-    this.profiles = new Profiles(deps, opts.checkCertificate);
+    const { engine, certificateKeyType } = wiring as Partial<typeof wiring>;
+    if (!engine || typeof engine.check !== 'function' || typeof engine.enqueue !== 'function' || typeof engine.signPayload !== 'function') {
+      throw new Error('SignerService needs a signing engine (check, enqueue, signPayload) at construction');
+    }
+    if (typeof certificateKeyType !== 'function') throw new Error('SignerService needs a certificate key-type lookup at construction');
+    this.profiles = new Profiles(deps, certificateKeyType);
     this.permissions = new Permissions(deps);
     this.tags = new Tags(deps);
-    this.jobs = new Jobs(deps);
+    this.jobs = new Jobs(deps, engine);
   }
 
   /** Platforms: ListSigningPlatforms and GetSigningPlatform. */

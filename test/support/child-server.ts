@@ -3,11 +3,12 @@
  * Clients read the endpoints and admin key the server writes into its data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignerClient } from '@aws-sdk/client-signer';
+import { waitFor } from './wait.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -39,13 +40,22 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(`${dataDir}/endpoints.json`)) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
+  // endpoints.json is written while the server starts: wait until it is there AND whole (a loaded
+  // machine can show a half-written file). A child that fails to start is killed, never left behind.
+  let ep: { signer: string; s3: string; region: string };
+  try {
+    ep = await waitFor('the server to write endpoints.json', () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${out}`);
+      try {
+        return JSON.parse(readFileSync(`${dataDir}/endpoints.json`, 'utf8')) as { signer: string; s3: string; region: string };
+      } catch {
+        return undefined;
+      }
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw (e as Error).message.includes(out) ? e : new Error(`${(e as Error).message}\n${out}`);
   }
-  const ep = JSON.parse(readFileSync(`${dataDir}/endpoints.json`, 'utf8')) as { signer: string; s3: string; region: string };
   const common = { region: ep.region, credentials: credentials(dataDir), maxAttempts: 1 };
   return {
     process: child,
@@ -55,7 +65,8 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
     output: () => out,
     kill: (signal = 'SIGKILL') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // A process ended by a signal has signalCode set and exitCode null.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill(signal);
       }),

@@ -1,9 +1,8 @@
 /**
  * What signing jobs and certificate-bound profiles need, made through the server's own
- * user-facing APIs when the server has them: source/destination buckets and objects in the
- * embedded S3 (versioned, owned by the invoking account) and code-signing certificates
- * imported through the ACM-compatible API. A server without a signing engine / ACM only
- * checks formats, so plain names and a well-formed ARN are enough there.
+ * user-facing APIs: source/destination buckets and objects in the embedded S3 (versioned, owned
+ * by the invoking account) and code-signing certificates imported through the ACM-compatible API.
+ * Nothing here is made up: every name, version and ARN comes from the server.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -14,15 +13,6 @@ import { DescribeSigningJobCommand, type DescribeSigningJobCommandOutput, type S
 import { zipSync } from 'fflate';
 import { createTestCa, issueCodeSigningCertificate, type TestCa } from '../../src/keys/test-ca.js';
 import type { TestAccount, TestServer } from './server.js';
-
-/** True when the server signs (jobs leave InProgress, SignPayload answers a signature). */
-export function hasEngine(t: TestServer): boolean {
-  return t.server.service.jobs.engine !== undefined;
-}
-
-function s3Url(t: TestServer): string | undefined {
-  return (t.server as { s3Url?: string }).s3Url;
-}
 
 const buckets = new WeakMap<TestServer, Set<string>>();
 
@@ -39,12 +29,10 @@ function s3For(t: TestServer, who: TestAccount, url: string): S3Client {
 /** A bucket owned by `who`, versioned (the engine signs only versioned sources). Name made unique per account. */
 export async function bucket(t: TestServer, who: TestAccount, name: string): Promise<string> {
   const full = `${name}-${who.accountId}`;
-  const url = s3Url(t);
-  if (!url) return full;
   let seen = buckets.get(t);
   if (!seen) buckets.set(t, (seen = new Set()));
   if (!seen.has(full)) {
-    const s3 = s3For(t, who, url);
+    const s3 = s3For(t, who, t.server.s3Url);
     try {
       await s3.send(new CreateBucketCommand({ Bucket: full }));
     } catch (e) {
@@ -70,9 +58,7 @@ export async function sourceObject(
   body: Uint8Array = lambdaZip(),
 ): Promise<{ bucketName: string; key: string; version: string }> {
   const bucketName = await bucket(t, who, 'src');
-  const url = s3Url(t);
-  if (!url) return { bucketName, key, version: 'v1' };
-  const out = await s3For(t, who, url).send(new PutObjectCommand({ Bucket: bucketName, Key: key, Body: body }));
+  const out = await s3For(t, who, t.server.s3Url).send(new PutObjectCommand({ Bucket: bucketName, Key: key, Body: body }));
   if (!out.VersionId) throw new Error('the source bucket answered no VersionId');
   return { bucketName, key, version: out.VersionId };
 }
@@ -97,12 +83,10 @@ export async function jobInput(
 const cas = new WeakMap<TestServer, Promise<{ ca: TestCa; dir: string }>>();
 
 /**
- * A code-signing certificate ARN of `who`: imported through the ACM-compatible API when the
- * server has one, otherwise a well-formed ARN (the server then checks the format only).
+ * A code-signing certificate ARN of `who`, imported through the ACM-compatible API.
  * The TEST ONLY CA lives in the server's data dir, so it goes away with the server.
  */
 export async function certificateArn(t: TestServer, who: TestAccount, algorithm: 'EC_prime256v1' | 'EC_secp384r1' | 'RSA_2048' = 'EC_prime256v1'): Promise<string> {
-  if ((t.server as { certificates?: unknown }).certificates === undefined) return `arn:aws:acm:${t.server.config.region}:${who.accountId}:certificate/${randomUUID()}`;
   let ca = cas.get(t);
   if (!ca) {
     ca = (async () => {
@@ -151,10 +135,3 @@ export function notaryPayload(): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(payload));
 }
 
-/**
- * With a signing engine, waits for the job to finish. Tests revoke only settled jobs: a
- * revocation racing the engine's completion write is a known open issue (see the report).
- */
-export async function settleIfEngine(t: TestServer, client: SignerClient, jobId: string): Promise<void> {
-  if (hasEngine(t)) await settledJob(client, jobId);
-}

@@ -1,7 +1,10 @@
 /**
  * The fuzzing harness of firmware-verifier (fast-check): mutations, chunked vs whole runs, and the
  * property "no exception, no false accept, verdict independent of chunking". Used by the fuzz suites.
- * Runs per format: VERIFIER_FUZZ_RUNS (default 2000; CI sets 100000). Seed: VERIFIER_FUZZ_SEED.
+ * Runs per format: VERIFIER_FUZZ_RUNS (default 2000; CI a few thousand; `npm run fuzz:campaign` 100000).
+ * Seed: VERIFIER_FUZZ_SEED (default fixed, so a local `npm test` is repeatable; .ci/run picks a new
+ * one per run and prints it). Every fuzz suite names runs and seed in its title (see `fuzzTitle`), so a
+ * failure in a log says how to replay it.
  */
 import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { issueTestChain } from './local-signing-key.js';
@@ -12,8 +15,19 @@ import { expect } from 'vitest';
 import { createTrustStore, createVerifier, type FormatId, type FormatOptions, type TrustStore, type VerifyResult } from '../../firmware-verifier/index.js';
 import { esp32AppPayload, esp32Image, mcubootEcdsaSigner, mcubootImage, spkiFor } from '../../firmware-verifier/testing/signers.js';
 
-export const RUNS = Number(process.env.VERIFIER_FUZZ_RUNS ?? 2000);
-export const SEED = Number(process.env.VERIFIER_FUZZ_SEED ?? 20261124);
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}=${raw} is not a non-negative integer`);
+  return n;
+}
+export const RUNS = Math.max(1, positiveInt('VERIFIER_FUZZ_RUNS', 2000));
+/** fast-check takes a 32-bit seed. */
+export const SEED = positiveInt('VERIFIER_FUZZ_SEED', 20261124) | 0;
+/** `<what> (<runs> runs, seed <seed>; replay: VERIFIER_FUZZ_SEED=<seed> VERIFIER_FUZZ_RUNS=<RUNS>)`. */
+export const fuzzTitle = (what: string, runs: number = RUNS): string =>
+  `${what} (${runs} runs, seed ${SEED}; replay: VERIFIER_FUZZ_SEED=${SEED} VERIFIER_FUZZ_RUNS=${RUNS})`;
 /** Fuzz properties run synchronously for a while; allow ~100 ms per run on a loaded machine. */
 export const TIMEOUT = 60_000 + RUNS * 100;
 export const secret = sha256(new TextEncoder().encode('test-only fuzz key'));

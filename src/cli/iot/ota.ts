@@ -17,6 +17,7 @@ import {
   type IoTClient,
   type OTAUpdateInfo,
 } from '@aws-sdk/client-iot';
+import { CliFailure, UsageError } from '../io.js';
 import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface OtaCreateOptions {
@@ -42,8 +43,8 @@ export interface OtaCreateOptions {
 
 /** Uploads the firmware to a versioned bucket and creates the OTA update; waits until it settles. */
 export async function createOta(iot: IoTClient, s3: S3Client, o: OtaCreateOptions): Promise<OTAUpdateInfo> {
-  if (!o.things.length && !o.groups.length) throw new Error('ota create needs at least one --thing or --group.');
-  if (!o.profile && !o.signingJobId) throw new Error('ota create needs --profile (sign now) or --signing-job (already signed).');
+  if (!o.things.length && !o.groups.length) throw new UsageError('ota create needs at least one --thing or --group.');
+  if (!o.profile && !o.signingJobId) throw new UsageError('ota create needs --profile (sign now) or --signing-job (already signed).');
   const targets: string[] = [];
   for (const t of o.things) targets.push((await iot.send(new DescribeThingCommand({ thingName: t }))).thingArn!);
   for (const g of o.groups) targets.push((await iot.send(new DescribeThingGroupCommand({ thingGroupName: g }))).thingGroupArn!);
@@ -114,7 +115,7 @@ export async function listOtas(iot: IoTClient): Promise<{ otaUpdateId: string; o
 
 async function jobOf(iot: IoTClient, otaUpdateId: string): Promise<string> {
   const info = await describeOta(iot, otaUpdateId);
-  if (!info.awsIotJobId) throw new Error(`OTA update ${otaUpdateId} has no job (status ${info.otaUpdateStatus}${info.errorInfo?.message ? `: ${info.errorInfo.message}` : ''}).`);
+  if (!info.awsIotJobId) throw new CliFailure(`OTA update ${otaUpdateId} has no job (status ${info.otaUpdateStatus}${info.errorInfo?.message ? `: ${info.errorInfo.message}` : ''}).`);
   return info.awsIotJobId;
 }
 

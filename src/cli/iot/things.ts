@@ -13,6 +13,7 @@ import {
   DescribeEndpointCommand,
   type IoTClient,
 } from '@aws-sdk/client-iot';
+import { UsageError } from '../io.js';
 
 export interface ThingFolder {
   thingName: string;
@@ -39,7 +40,7 @@ export async function createThingFolder(
   iot: IoTClient,
   opts: { thingName: string; dir: string; groups?: string[]; attributes?: Record<string, string>; caFile?: string },
 ): Promise<ThingFolder> {
-  if (existsSync(join(opts.dir, 'private.pem.key'))) throw new Error(`${opts.dir} already holds a device identity (private.pem.key); choose another folder.`);
+  if (existsSync(join(opts.dir, 'private.pem.key'))) throw new UsageError(`${opts.dir} already holds a device identity (private.pem.key); choose another folder.`);
   // Asked first: without a broker address the folder would be useless, so nothing is created.
   const { endpointAddress = '' } = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
   const thing = await iot.send(new CreateThingCommand({ thingName: opts.thingName, attributePayload: opts.attributes ? { attributes: opts.attributes } : undefined }));

@@ -3,7 +3,7 @@
  * generated inside the token. Skipped (with a visible reason) when SoftHSM2 is missing.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
@@ -16,9 +16,11 @@ import { createCertificateManager } from '../certificate-manager.js';
 import { createSqliteKeysStore } from '../sqlite-keys-store.js';
 import { createTestCa, issueCodeSigningCertificate } from '../test-ca.js';
 import { X509Certificate } from 'node:crypto';
+import { findSoftHsm } from '../../../test/support/tools.js';
 
-const LIB = '/usr/lib/softhsm/libsofthsm2.so';
-const haveSoftHsm = existsSync(LIB);
+const softhsm = findSoftHsm('PKCS#11 key backend (SoftHSM2)');
+const haveSoftHsm = softhsm !== undefined;
+const LIB = softhsm?.library ?? '';
 const TOKEN = 'keys-test';
 const PIN = '5678';
 
@@ -29,7 +31,7 @@ if (haveSoftHsm) {
   writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   // SoftHSM2 reads its own configuration path from SOFTHSM2_CONF at C_Initialize; this is the library's env, set before loading it.
   process.env.SOFTHSM2_CONF = conf;
-  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', TOKEN, '--so-pin', '1234', '--pin', PIN], { stdio: 'ignore', env: { ...process.env, SOFTHSM2_CONF: conf } });
+  execFileSync(softhsm!.util, ['--init-token', '--free', '--label', TOKEN, '--so-pin', '1234', '--pin', PIN], { stdio: 'ignore', env: { ...process.env, SOFTHSM2_CONF: conf } });
 }
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -15,6 +15,7 @@ import { OBJECTS_ERRORS } from '../objects-error.js';
 import { createTestAuthenticator, TEST_CREDENTIALS, type TestCredential } from '../test-support/s3-test-authenticator.js';
 import { CHECKSUM_HEADERS } from './checksums.js';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
+import { waitFor } from '../../../test/support/wait.js';
 
 let server: EmbeddedS3;
 let store: ObjectStore;
@@ -349,8 +350,8 @@ describe('embedded S3 endpoint: payload checks', () => {
       });
       sock.on('error', reject);
     });
-    // Give the server a moment to notice and clean up.
-    for (let i = 0; i < 50 && (await readdir(join(root, '.tmp'))).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // The server notices the abort and cleans up (a ceiling, not a budget: see test/support/wait.ts).
+    await waitFor('the aborted upload\'s temp file to go', async () => (await readdir(join(root, '.tmp'))).length === 0);
     expect(await readdir(join(root, '.tmp'))).toEqual([]);
     expectError(await s3({ path }), 'NoSuchKey');
   });

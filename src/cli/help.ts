@@ -1,0 +1,59 @@
+/** Help text pieces shared by every command: the environment variables and the examples footer. */
+
+/** Every environment variable `signer` reads, with what it sets (src/config is the source of truth; a test checks both agree). */
+export const ENVIRONMENT: readonly (readonly [name: string, what: string])[] = Object.freeze([
+  ['SIGNER_DATA_DIR', 'data folder: state, keys, credentials, endpoints.json (default ./data; --data-dir)'],
+  ['SIGNER_CONFIG', 'JSON configuration file (--config); environment and flags override it'],
+  ['SIGNER_HOST', 'listen address of serve (default 127.0.0.1; --host)'],
+  ['SIGNER_PORT', 'Signer API + ACM port (default 8080, next free one if taken; --port)'],
+  ['SIGNER_S3_PORT', 'embedded S3 port (default 9000, next free one if taken; --s3-port)'],
+  ['SIGNER_REGION', 'region in ARNs and SigV4 (default us-east-1; --region)'],
+  ['SIGNER_DATABASE_URL', 'postgres:// state store (not shipped yet; default embedded SQLite)'],
+  ['SIGNER_THROTTLE_RPS', 'API requests per second per account (0 = off; default 200)'],
+  ['SIGNER_THROTTLE_BURST', 'API burst per account (default 400)'],
+  ['SIGNER_MAX_BODY_BYTES', 'largest API request body (default 1 MiB)'],
+  ['SIGNER_LOG_LEVEL', 'debug | info | warn | error | silent (default info)'],
+  ['SIGNER_EVENTS_WEBHOOK_URL', 'job status events: webhook URL'],
+  ['SIGNER_EVENTS_WEBHOOK_SECRET', 'job status events: HMAC secret (≥ 16 characters, required with the URL)'],
+  ['SIGNER_EVENTS_WEBHOOK_RETRIES', 'job status events: webhook delivery retries'],
+  ['SIGNER_EVENTS_MQTT_URL', 'job status events: mqtt:// or mqtts:// broker'],
+  ['SIGNER_EVENTS_MQTT_TOPIC', 'job status events: MQTT topic prefix'],
+  ['SIGNER_PKCS11_LIBRARY', 'HSM: PKCS#11 module path (keys generated and stored in the token)'],
+  ['SIGNER_PKCS11_TOKEN_LABEL', 'HSM: token label'],
+  ['SIGNER_PKCS11_PIN', 'HSM: user PIN'],
+  ['SIGNER_MQTT_TLS_PORT', 'embedded MQTT broker, TLS with client certificates (default 8883, next free one if taken)'],
+  ['SIGNER_MQTT_PORT', 'embedded MQTT broker, plain on 127.0.0.1 for local tools (default 1883, next free one if taken)'],
+  ['SIGNER_MQTT_URL', 'use this MQTT broker for OTA instead of the embedded one (mqtt://, mqtts://)'],
+  ['SIGNER_MQTT_CA_FILE', 'CA (PEM) of the external MQTT broker'],
+  ['SIGNER_MQTT_CERT_FILE', 'client certificate (PEM) for the external MQTT broker'],
+  ['SIGNER_MQTT_KEY_FILE', 'client key (PEM) for the external MQTT broker'],
+  ['NO_COLOR', 'any value: no colours in tables and help'],
+]);
+
+function envLines(names: readonly string[]): string {
+  const rows = ENVIRONMENT.filter(([n]) => names.includes(n));
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return rows.map(([n, what]) => `  ${n.padEnd(width)}  ${what}`).join('\n');
+}
+
+/**
+ * The text after the options in a command's help: the environment variables it reads and examples.
+ * Every command registers one (a test walks the command tree and checks).
+ */
+export function helpFooter(opts: { env: readonly string[]; examples: readonly string[]; notes?: string }): string {
+  const parts: string[] = [];
+  if (opts.notes) parts.push(opts.notes.trimEnd());
+  parts.push(`Environment:\n${envLines(opts.env)}`);
+  parts.push(`Example${opts.examples.length > 1 ? 's' : ''}:\n${opts.examples.map((e) => `  $ ${e}`).join('\n')}`);
+  return `\n${parts.join('\n\n')}\n`;
+}
+
+/** All of them, for the top-level help. */
+export function allEnvironment(): string {
+  return envLines(ENVIRONMENT.map(([n]) => n));
+}
+
+/** The variables of commands that read a data dir (and talk to the running server through it). */
+export const DATA_ENV = ['SIGNER_DATA_DIR', 'SIGNER_CONFIG', 'NO_COLOR'] as const;
+
+export const EXIT_CODES_HELP = 'Exit status: 0 success, 1 failure, 2 usage error (bad options, arguments or input files).';
