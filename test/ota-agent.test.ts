@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualScheduler } from '../simulator/agent/index.js';
 import { loadOrCreateLocalCa } from '../src/keys/index.js';
+import { SecretBox } from '../src/accounts/index.js';
+
+const TEST_SEALER = new SecretBox(new Uint8Array(32).fill(9), 'test-ca-keys');
 import { firmware, freertosProfile, ROLE, signWith, startDevice, uploadFirmware, type DeviceRun } from './support/ota.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -82,7 +85,7 @@ describe('a FreeRTOS device over mutual TLS through the embedded broker', () => 
   });
 
   it('a tampered image fails verification: FAILED 0x000000e3 and the old firmware keeps running', async () => {
-    const keyDir = await loadOrCreateLocalCa(`${t.dataDir}/sig-ca`, 'sig', 'Signing test CA');
+    const keyDir = await loadOrCreateLocalCa(`${t.dataDir}/sig-ca`, 'sig', 'Signing test CA', TEST_SEALER);
     const signer = await keyDir.issue({ subject: 'CN=ota signer', extendedKeyUsage: ['1.3.6.1.5.5.7.3.3'] });
     const d = await startDevice(t, 'tampered', { scheduler: manualScheduler(), certificates: { 'ota.crt': signer.certificatePem }, blocksPerRequest: 8 });
     devices.push(d);
@@ -105,7 +108,7 @@ describe('a FreeRTOS device over mutual TLS through the embedded broker', () => 
   });
 
   it('a device that trusts another signer certificate also ends 0x000000e3; one with no certificate ends 0x000000e7', async () => {
-    const other = await loadOrCreateLocalCa(`${t.dataDir}/other-ca`, 'other', 'Other CA');
+    const other = await loadOrCreateLocalCa(`${t.dataDir}/other-ca`, 'other', 'Other CA', TEST_SEALER);
     const otherCert = (await other.issue({ subject: 'CN=someone else' })).certificatePem;
     const d1 = await startDevice(t, 'wrong-cert', { scheduler: manualScheduler(), certificates: { 'ota.crt': otherCert }, blocksPerRequest: 8 });
     const d2 = await startDevice(t, 'no-cert', { scheduler: manualScheduler(), certificates: {}, blocksPerRequest: 8 });

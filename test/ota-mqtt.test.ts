@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bitmapFor, decodeDataBlock, decodeStreamError, encodeGetRequest, parseJobMessage } from '../simulator/ota-wire/index.js';
+import { bitmapFor, decodeDataBlock, decodeStreamError, encodeCbor, encodeGetRequest, parseJobMessage } from '../simulator/ota-wire/index.js';
 import { connectDevice, provisionDevice, putFirmware, Recorder, tryConnect } from './support/mqtt.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -171,6 +172,38 @@ describe('MQTT file streams', () => {
       const m = await r.next((x) => x.topic === topic.replace(/get\/(cbor|json)$/, `rejected/${fmt}`), { from });
       expect(decodeStreamError(new Uint8Array(m.payload), fmt), `${code}`).toMatchObject({ code });
     }
+  });
+});
+
+describe('bad input on every request topic', () => {
+  it('random bytes, JSON and CBOR on every request topic never crash the service or touch another device', async () => {
+    const { c, r } = await device('dev-1', dev1);
+    const other = await t.server.iot.jobs.describeJobExecution(t.server.iotContext, { jobId: 'AFR_OTA-u1', thingName: 'dev-2' });
+    const topics = [
+      '$aws/things/dev-1/jobs/get',
+      '$aws/things/dev-1/jobs/start-next',
+      '$aws/things/dev-1/jobs/$next/get',
+      '$aws/things/dev-1/jobs/AFR_OTA-u1/get',
+      '$aws/things/dev-1/jobs/AFR_OTA-u1/update',
+      '$aws/things/dev-1/jobs/AFR_OTA-nope/update',
+      `$aws/things/dev-1/streams/${streamId}/get/cbor`,
+      `$aws/things/dev-1/streams/${streamId}/get/json`,
+      `$aws/things/dev-1/streams/${streamId}/describe/cbor`,
+      '$aws/things/dev-1/streams/nope/get/cbor',
+    ];
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.json().map((j) => new TextEncoder().encode(j)),
+      fc.dictionary(fc.constantFrom('c', 'f', 'l', 'o', 'n', 'b', 's', 'status', 'statusDetails', 'expectedVersion', 'clientToken', 'executionNumber'), fc.oneof(fc.integer({ min: -5, max: 200_000 }), fc.string(), fc.uint8Array({ maxLength: 40 }), fc.boolean(), fc.constant(null))).map((o) => encodeCbor(o)),
+    );
+    const cases = fc.sample(fc.tuple(fc.constantFrom(...topics), payload), { numRuns: 300, seed: 4242 });
+    for (const [topic, body] of cases) await c.publishAsync(topic, Buffer.from(body), { qos: 0 });
+    await c.publishAsync('$aws/things/dev-1/jobs/get', '{"clientToken":"alive"}', { qos: 1 });
+    await c.subscribeAsync('$aws/things/dev-1/jobs/get/accepted', { qos: 1 });
+    await c.publishAsync('$aws/things/dev-1/jobs/get', '{"clientToken":"alive2"}', { qos: 1 });
+    expect(r.json(await r.next((x) => x.topic === '$aws/things/dev-1/jobs/get/accepted' && x.payload.includes('alive2')))).toHaveProperty('queuedJobs');
+    await t.server.ota.idle();
+    expect(await t.server.iot.jobs.describeJobExecution(t.server.iotContext, { jobId: 'AFR_OTA-u1', thingName: 'dev-2' })).toEqual(other);
   });
 });
 

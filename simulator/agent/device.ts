@@ -39,9 +39,15 @@ export class SimulatedDevice {
       ...(opts.tls ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key } : {}),
     };
     const client = await connectAsync(opts.url, options);
+    // One small request per block: do not let Nagle's algorithm hold it back (lwIP ports usually set TCP_NODELAY too).
+    const noDelay = () => (client.stream as { setNoDelay?: (v: boolean) => void } | undefined)?.setNoDelay?.(true);
+    noDelay();
     const device = new SimulatedDevice(client, opts);
     client.on('message', (topic, payload) => device.agent.onMessage(topic, new Uint8Array(payload)));
-    client.on('connect', () => device.agent.resume());
+    client.on('connect', () => {
+      noDelay();
+      device.agent.resume();
+    });
     client.on('error', () => undefined);
     device.bootAgent();
     return device;

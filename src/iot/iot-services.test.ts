@@ -6,6 +6,9 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobMessage } from '../../simulator/ota-wire/index.js';
 import { loadOrCreateLocalCa } from '../keys/index.js';
+import { SecretBox } from '../accounts/index.js';
+
+const TEST_SEALER = new SecretBox(new Uint8Array(32).fill(9), 'test-ca-keys');
 import { createFsObjectStore, type ObjectStore } from '../objects/index.js';
 import { openSqlite, type SqliteDatabase } from '../store/sqlite.js';
 import { createIotServices, type IotRuntime } from './create-iot-services.js';
@@ -46,7 +49,7 @@ let events: IotEvent[];
 
 async function open(): Promise<IotRuntime> {
   db = openSqlite(join(dir, 'state.db'));
-  const services = createIotServices({ db, objects, signing: noSigner, deviceCa: await loadOrCreateLocalCa(join(dir, 'ca'), 'device-ca', 'Device CA'), region: ctx.region, now: () => clock });
+  const services = createIotServices({ db, objects, signing: noSigner, deviceCa: await loadOrCreateLocalCa(join(dir, 'ca'), 'device-ca', 'Device CA', TEST_SEALER), region: ctx.region, now: () => clock });
   services.events.subscribe((e) => events.push(e));
   return services;
 }
@@ -122,7 +125,7 @@ describe('device certificates', () => {
     await expectCode(iot.certificates.describeCertificate(ctx, certificate.certificateId), 'ResourceNotFoundException');
   });
   it('RegisterCertificateWithoutCA takes any valid certificate once; garbage is CertificateValidationException', async () => {
-    const other = await loadOrCreateLocalCa(join(dir, 'other'), 'x', 'Some CA');
+    const other = await loadOrCreateLocalCa(join(dir, 'other'), 'x', 'Some CA', TEST_SEALER);
     const leaf = await other.issue({ subject: 'CN=device' });
     const c = await iot.certificates.registerCertificateWithoutCA(ctx, { certificatePem: leaf.certificatePem });
     expect(c).toMatchObject({ status: 'ACTIVE', certificateMode: 'SNI_ONLY' });

@@ -1,8 +1,8 @@
 /**
  * A certificate authority the server makes for itself on first start and keeps in its data
  * directory: the device CA (signs CreateKeysAndCertificate certificates) and the broker CA (signs
- * the MQTT broker's TLS certificate). The CA key sits in a 0600 PKCS#8 file next to its
- * certificate, like the TEST ONLY CA; it never leaves this module.
+ * the MQTT broker's TLS certificate). The CA key is stored sealed with the server's master key
+ * (`<name>.key.sealed`, 0600), never as plain PEM; it never leaves this module.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,21 @@ export const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 const DAY = 86_400_000;
 
+/** Seals key material at rest (the accounts' SecretBox fits: AES-256-GCM under the master key). */
+export interface KeySealer {
+  seal(plaintext: string, aad: string): Uint8Array;
+  open(sealed: Uint8Array, aad: string): string;
+}
+
+/** Writes a private key PEM sealed (0600). */
+export function writeSealedKey(file: string, pem: string, sealer: KeySealer): void {
+  writeFileSync(file, sealer.seal(pem, file.split('/').pop() as string), { mode: 0o600 });
+}
+/** Reads a key written by {@link writeSealedKey}. */
+export function readSealedKey(file: string, sealer: KeySealer): string {
+  return sealer.open(new Uint8Array(readFileSync(file)), file.split('/').pop() as string);
+}
+
 export interface LocalCa {
   certificatePem: string;
   certificatePath: string;
@@ -24,14 +39,14 @@ export interface LocalCa {
   issue(spec: Pick<CertificateSpec, 'subject' | 'extendedKeyUsage' | 'subjectAltNames'> & { validityDays?: number }): Promise<{ certificatePem: string; certificateDer: Uint8Array; privateKeyPem: string }>;
 }
 
-/** Loads `<dir>/<name>.cert.pem` + `<name>.key.pem`, creating them (P-256, 20 years) when absent. */
-export async function loadOrCreateLocalCa(dir: string, name: string, commonName: string): Promise<LocalCa> {
+/** Loads `<dir>/<name>.cert.pem` + `<name>.key.sealed`, creating them (P-256, 20 years) when absent. */
+export async function loadOrCreateLocalCa(dir: string, name: string, commonName: string, sealer: KeySealer): Promise<LocalCa> {
   const certificatePath = join(dir, `${name}.cert.pem`);
-  const keyPath = join(dir, `${name}.key.pem`);
+  const keyPath = join(dir, `${name}.key.sealed`);
   let key: KeyObject;
   let certificatePem: string;
   if (existsSync(certificatePath) && existsSync(keyPath)) {
-    key = createPrivateKey(readFileSync(keyPath));
+    key = createPrivateKey(readSealedKey(keyPath, sealer));
     certificatePem = readFileSync(certificatePath, 'utf8');
   } else {
     key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
@@ -48,7 +63,7 @@ export async function loadOrCreateLocalCa(dir: string, name: string, commonName:
       { key: inMemorySigningKey(key) },
     );
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(keyPath, key.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    writeSealedKey(keyPath, key.export({ format: 'pem', type: 'pkcs8' }) as string, sealer);
     certificatePem = toPem(der);
     writeFileSync(certificatePath, certificatePem);
   }

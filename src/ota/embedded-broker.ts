@@ -115,6 +115,8 @@ export async function startEmbeddedBroker(opts: {
   const tlsServer: TlsServer = createTlsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
   tlsServer.on('secureConnection', (socket: TLSSocket) => {
     socket.on('error', () => socket.destroy());
+    // Small MQTT packets (block requests, acks) must not wait for Nagle's algorithm.
+    socket.setNoDelay(true);
     const cert = socket.getPeerCertificate(false);
     if (!cert || !cert.raw) {
       socket.destroy();
@@ -139,6 +141,7 @@ export async function startEmbeddedBroker(opts: {
   tlsServer.on('tlsClientError', () => undefined);
   const plainServer: NetServer = createNetServer((socket: Socket) => {
     socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
     local.add(socket);
     broker.handle(socket);
   });

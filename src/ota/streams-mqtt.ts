@@ -39,12 +39,12 @@ export class StreamsMqttApi {
   }
 
   /** The whole file (cached) — block reads then cost nothing per block. */
-  private async file(streamId: string, version: number, fileId: number): Promise<{ size: number; bytes?: Uint8Array; read: (o: number, l: number) => Promise<Uint8Array> }> {
-    const f = await this.deps.streams.readFile(this.deps.ctx, streamId, fileId);
-    if (f.size > CACHE_FILE_MAX) return { size: f.size, read: f.read };
+  private async file(streamId: string, version: string, fileId: number): Promise<{ size: number; bytes?: Uint8Array; read: (o: number, l: number) => Promise<Uint8Array> }> {
     const key = `${streamId}#${version}#${fileId}`;
     let entry = this.cache.get(key);
     if (!entry) {
+      const f = await this.deps.streams.readFile(this.deps.ctx, streamId, fileId);
+      if (f.size > CACHE_FILE_MAX) return { size: f.size, read: f.read };
       entry = { bytes: f.read(0, f.size), size: f.size };
       this.cache.set(key, entry);
       this.cached += f.size;
@@ -52,7 +52,7 @@ export class StreamsMqttApi {
       while (this.cached > CACHE_BYTES && this.cache.size > 1) this.forget(this.cache.keys().next().value as string);
     }
     const bytes = await entry.bytes;
-    return { size: f.size, bytes, read: async (o, l) => bytes.subarray(o, Math.min(o + l, bytes.length)) };
+    return { size: entry.size, bytes, read: async (o, l) => bytes.subarray(o, Math.min(o + l, bytes.length)) };
   }
 
   /** Handles one request; never throws (bad input is answered on `rejected/<fmt>`). */
@@ -72,14 +72,17 @@ export class StreamsMqttApi {
       clientToken = r.clientToken;
       const s = await this.deps.streams.describeStream(this.deps.ctx, streamId);
       if (r.streamVersion !== undefined && r.streamVersion !== s.streamVersion) throw new StreamRequestError('VersionMismatch', `The stream is at version ${s.streamVersion}.`, clientToken);
-      if (!s.files.some((f) => f.fileId === r.fileId)) throw new StreamRequestError('ResourceNotFound', `Stream ${streamId} has no file ${r.fileId}.`, clientToken);
-      const file = await this.file(streamId, s.streamVersion, r.fileId);
+      const entry = s.files.find((f) => f.fileId === r.fileId);
+      if (!entry) throw new StreamRequestError('ResourceNotFound', `Stream ${streamId} has no file ${r.fileId}.`, clientToken);
+      // Keyed by the pinned object version too: a stream deleted and made again under the same id is another file.
+      const loc = entry.s3Location;
+      const file = await this.file(streamId, `${s.streamVersion}@${loc.bucket}/${loc.key}@${loc.version ?? ''}`, r.fileId);
       const blocks = blocksToServe(r, file.size);
       const topic = streamTopic.data(thing, streamId, format);
-      for (const i of blocks) {
-        const payloadBytes = await file.read(i * r.blockSize, r.blockSize);
-        await this.deps.transport.publish(topic, encodeDataBlock({ ...(clientToken !== undefined ? { clientToken } : {}), fileId: r.fileId, blockId: i, payload: payloadBytes }, format), 0);
-      }
+      // Encode every block first, then hand them to the broker together (QoS 0; the device orders them by id).
+      const messages: Uint8Array[] = [];
+      for (const i of blocks) messages.push(encodeDataBlock({ ...(clientToken !== undefined ? { clientToken } : {}), fileId: r.fileId, blockId: i, payload: await file.read(i * r.blockSize, r.blockSize) }, format));
+      await Promise.all(messages.map((m) => this.deps.transport.publish(topic, m, 0)));
     } catch (e) {
       let code: string;
       let message: string;

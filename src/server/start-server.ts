@@ -130,7 +130,9 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     },
   };
   // The IoT domain shares the SQLite file (scope `iot`); the OTA data plane serves the admin account.
-  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA');
+  // CA and broker keys are sealed under the master key on disk.
+  const caKeys = new SecretBox(master.bytes, 'local-ca-keys');
+  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA', caKeys);
   const iot = createIotServices({
     db: store.db,
     objects,
@@ -206,7 +208,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   let transport: MqttTransport;
   let mqtt: RunningServer['mqtt'];
   if (config.mqtt.kind === 'embedded') {
-    const tls = await loadOrCreateBrokerTls(config.dataDir);
+    const tls = await loadOrCreateBrokerTls(config.dataDir, caKeys);
     broker = await startEmbeddedBroker({ tls, devices: iot.certificates, accountId: adminAccountId, host: config.host, tlsPort: config.mqtt.tls, plainPort: config.mqtt.plain, logger });
     transport = broker.transport;
     mqtt = { tlsUrl: `mqtts://localhost:${broker.tlsPort}`, tlsPort: broker.tlsPort, plainUrl: `mqtt://127.0.0.1:${broker.plainPort}`, plainPort: broker.plainPort, caFile: tls.caFile };
