@@ -10,7 +10,10 @@ const common = (cmd: Command) =>
 
 export const ota: CommandGroup = {
   register(program, ctx) {
-    const group = program.command('ota').description('OTA updates over MQTT (CreateOTAUpdate and friends of the running server)');
+    const group = program
+      .command('ota')
+      .description('OTA updates over MQTT (CreateOTAUpdate and friends of the running server)')
+      .addHelpText('after', helpFooter({ env: DATA_ENV, examples: ['signer ota create --thing sensor-7 --file fw.bin --profile fw', 'signer ota list'] }));
     common(
       group
         .command('create')

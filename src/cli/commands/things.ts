@@ -6,7 +6,10 @@ import { collect, dataDirOf, JSON_OPTION, withDataDir } from './common.js';
 
 export const things: CommandGroup = {
   register(program, ctx) {
-    const group = program.command('things').description('AWS IoT things of the running server (identities for devices)');
+    const group = program
+      .command('things')
+      .description('AWS IoT things of the running server (identities for devices)')
+      .addHelpText('after', helpFooter({ env: DATA_ENV, examples: ['signer things create sensor-7 --out devices/sensor-7'] }));
     withDataDir(
       group
         .command('create')
