@@ -4,3 +4,4 @@ export { createIotServices, type IotRuntime, type IotServicesDeps } from './crea
 export { DEFAULT_CERTFILE, type OtaSigning } from './ota-updates-service.js';
 export { certificateIdOf } from './certificates-service.js';
 export { iotArn, parseIotArn } from './arns.js';
+export { SqliteTagService, MAX_TAGS_PER_RESOURCE, type TagService } from './tags-service.js';

@@ -21,11 +21,12 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateKeyType } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
-import { createIotServices, type IotContext, type IotRuntime } from '../iot/index.js';
+import { createIotServices, SqliteTagService, type IotContext, type IotRuntime } from '../iot/index.js';
 import { connectExternalTransport, loadOrCreateBrokerTls, startEmbeddedBroker, startOtaService, type EmbeddedBroker, type MqttTransport, type OtaService } from '../ota/index.js';
 import { secureDataDir } from './data-dir.js';
 import { listenWithFallback } from './listen.js';
 import { createOtaSigning } from './ota-signing.js';
+import { createIotRestServices } from '../api/iot/index.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
@@ -128,6 +129,24 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       return { type: e.awsType, status: e.httpStatus, message: e.message };
     },
   };
+  // The IoT domain shares the SQLite file (scope `iot`); the OTA data plane serves the admin account.
+  // CA and broker keys are sealed under the master key on disk.
+  const caKeys = new SecretBox(master.bytes, 'local-ca-keys');
+  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA', caKeys);
+  const iot = createIotServices({
+    db: store.db,
+    objects,
+    signing: createOtaSigning({ service, store, platforms, objects }),
+    deviceCa,
+    region: config.region,
+    onError: (e) => logger.error('iot internal error', { error: String(e) }),
+  });
+  // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
+  const endpoints: { api?: string; dataAts?: string } = {};
+  const iotRest = createIotRestServices(iot, {
+    tags: new SqliteTagService(store.db, iot),
+    endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
+  });
   const audit = new AuditTrail(store);
   const api = new ApiServer({
     model: loadSignerModel(),
@@ -140,6 +159,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
+    services: iotRest,
     limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -178,22 +198,11 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     throw e;
   }
   const apiUrl = `http://${host}:${apiPort}`;
+  endpoints.api = `${host}:${apiPort}`;
   const s3Url = `http://${host}:${s3Port}`;
   const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
   if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
-  // The IoT domain shares the SQLite file (scope `iot`); the OTA data plane serves the admin account.
-  // CA and broker keys are sealed under the master key on disk.
-  const caKeys = new SecretBox(master.bytes, 'local-ca-keys');
-  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA', caKeys);
-  const iot = createIotServices({
-    db: store.db,
-    objects,
-    signing: createOtaSigning({ service, store, platforms, objects }),
-    deviceCa,
-    region: config.region,
-    onError: (e) => logger.error('iot internal error', { error: String(e) }),
-  });
   const iotContext: IotContext = { accountId: adminAccountId, region: config.region };
   let broker: EmbeddedBroker | undefined;
   let transport: MqttTransport;
@@ -210,6 +219,12 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       ...(m.certFile && m.keyFile ? { cert: readFileSync(m.certFile, 'utf8'), key: readFileSync(m.keyFile, 'utf8') } : {}),
     });
     mqtt = { externalUrl: m.url };
+  }
+  // AWS answers a bare host name (port 8883 implied); a broker on another port is named host:port.
+  if (mqtt.tlsPort !== undefined) endpoints.dataAts = mqtt.tlsPort === 8883 ? 'localhost' : `localhost:${mqtt.tlsPort}`;
+  else if (mqtt.externalUrl) {
+    const u = new URL(mqtt.externalUrl);
+    endpoints.dataAts = u.port && u.port !== '8883' ? `${u.hostname}:${u.port}` : u.hostname;
   }
   const ota = await startOtaService({ ctx: iotContext, iot, transport, logger });
 
