@@ -1,6 +1,6 @@
 /** Help text pieces shared by every command: the environment variables and the examples footer. */
 
-/** Every environment variable `signer` reads, with what it sets (src/config is the source of truth; a test checks both agree). */
+/** Every environment variable `signer` reads, with what it sets (src/config is the source of truth, docs/config.md the details; a test checks both agree). */
 export const ENVIRONMENT: readonly (readonly [name: string, what: string])[] = Object.freeze([
   ['SIGNER_DATA_DIR', 'data folder: state, keys, credentials, endpoints.json (default ./data; --data-dir)'],
   ['SIGNER_CONFIG', 'JSON configuration file (--config); environment and flags override it'],
@@ -10,9 +10,22 @@ export const ENVIRONMENT: readonly (readonly [name: string, what: string])[] = O
   ['SIGNER_REGION', 'region in ARNs and SigV4 (default us-east-1; --region)'],
   ['SIGNER_DATABASE_URL', 'postgres:// state store (not shipped yet; default embedded SQLite)'],
   ['SIGNER_THROTTLE_RPS', 'API requests per second per account (0 = off; default 200)'],
-  ['SIGNER_THROTTLE_BURST', 'API burst per account (default 400)'],
+  ['SIGNER_THROTTLE_BURST', 'API burst per account (default max(400, 2 × rate))'],
   ['SIGNER_MAX_BODY_BYTES', 'largest API request body (default 1 MiB)'],
   ['SIGNER_LOG_LEVEL', 'debug | info | warn | error | silent (default info)'],
+  ['SIGNER_HEADERS_TIMEOUT_MS', 'limits: request headers must arrive within this (default 10000)'],
+  ['SIGNER_API_REQUEST_TIMEOUT_MS', 'limits: a whole request on the Signer/ACM port (default 30000)'],
+  ['SIGNER_S3_REQUEST_TIMEOUT_MS', 'limits: a whole request on the S3 port (default 3600000)'],
+  ['SIGNER_IDLE_TIMEOUT_MS', 'limits: close a connection idle this long (default 30000)'],
+  ['SIGNER_KEEP_ALIVE_TIMEOUT_MS', 'limits: close an idle keep-alive connection after this (default 5000)'],
+  ['SIGNER_MAX_CONNECTIONS_PER_IP', 'limits: open connections per client address and port (default 64)'],
+  ['SIGNER_UNAUTHENTICATED_MAX_BODY_BYTES', 'limits: body read of a request refused on its headers (default 16384)'],
+  ['SIGNER_AUTH_FAILURE_RPS', 'limits: failed authentications per second per address (0 = off; default 10)'],
+  ['SIGNER_AUTH_FAILURE_BURST', 'limits: burst of failed authentications per address (default 50)'],
+  ['SIGNER_MAX_JSON_DEPTH', 'limits: deepest JSON nesting in an API body (default 32)'],
+  ['SIGNER_MAX_XML_BYTES', 'limits: largest S3 XML request body (default 2 MiB)'],
+  ['SIGNER_MAX_XML_ELEMENTS', 'limits: most elements in one S3 XML body (default 100000)'],
+  ['SIGNER_MAX_XML_DEPTH', 'limits: deepest nesting in one S3 XML body (default 16)'],
   ['SIGNER_EVENTS_WEBHOOK_URL', 'job status events: webhook URL'],
   ['SIGNER_EVENTS_WEBHOOK_SECRET', 'job status events: HMAC secret (≥ 16 characters, required with the URL)'],
   ['SIGNER_EVENTS_WEBHOOK_RETRIES', 'job status events: webhook delivery retries'],
