@@ -21,12 +21,12 @@ export const ENVIRONMENT: readonly (readonly [name: string, what: string])[] = O
   ['SIGNER_PKCS11_LIBRARY', 'HSM: PKCS#11 module path (keys generated and stored in the token)'],
   ['SIGNER_PKCS11_TOKEN_LABEL', 'HSM: token label'],
   ['SIGNER_PKCS11_PIN', 'HSM: user PIN'],
-  ['SIGNER_MQTT_TLS_PORT', 'embedded MQTT broker, TLS with client certificates (default 8883, next free one if taken)'],
-  ['SIGNER_MQTT_PORT', 'embedded MQTT broker, plain on 127.0.0.1 for local tools (default 1883, next free one if taken)'],
-  ['SIGNER_MQTT_URL', 'use this MQTT broker for OTA instead of the embedded one (mqtt://, mqtts://)'],
-  ['SIGNER_MQTT_CA_FILE', 'CA (PEM) of the external MQTT broker'],
-  ['SIGNER_MQTT_CERT_FILE', 'client certificate (PEM) for the external MQTT broker'],
-  ['SIGNER_MQTT_KEY_FILE', 'client key (PEM) for the external MQTT broker'],
+  ['SIGNER_MQTT_TLS_PORT', 'OTA: embedded MQTT broker, TLS with device certificates (default 8883, next free one if taken)'],
+  ['SIGNER_MQTT_PORT', 'OTA: embedded MQTT broker, plain on 127.0.0.1 for local tools (default 1883, next free one if taken)'],
+  ['SIGNER_MQTT_URL', 'OTA: use this external broker instead (mqtt://, mqtts://), e.g. Mosquitto or AWS IoT Core'],
+  ['SIGNER_MQTT_CA_FILE', 'OTA: CA (PEM) of the external broker'],
+  ['SIGNER_MQTT_CERT_FILE', 'OTA: client certificate (PEM) for the external broker'],
+  ['SIGNER_MQTT_KEY_FILE', 'OTA: client key (PEM) for the external broker'],
   ['NO_COLOR', 'any value: no colours in tables and help'],
 ]);
 

@@ -250,6 +250,25 @@ describe('jobs and executions', () => {
     expect((await iot.jobs.listJobExecutionsForJob(ctx, { jobId: 'roll' })).items).toHaveLength(4);
   });
 
+  it('rollout exponentialRate grows the rate by the factor each time the notified-things criterion is met', async () => {
+    for (let i = 0; i < 12; i++) await iot.things.createThing(ctx, { thingName: `e${i}` });
+    await iot.jobs.createJob(ctx, {
+      jobId: 'expo',
+      targets: Array.from({ length: 12 }, (_, i) => thingArn(`e${i}`)),
+      document: doc,
+      jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 2, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 2 } } },
+    });
+    const released = async () => (await iot.jobs.listJobExecutionsForJob(ctx, { jobId: 'expo' })).items.length;
+    expect(await released()).toBe(2);
+    clock = new Date(clock.getTime() + 61_000);
+    await iot.tick(clock);
+    expect(await released()).toBe(2 + 4);
+    clock = new Date(clock.getTime() + 61_000);
+    await iot.tick(clock);
+    expect(await released()).toBe(12);
+    await expectCode(iot.jobs.createJob(ctx, { jobId: 'bad-roll', targets: [thingArn('a')], document: doc, jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 2, incrementFactor: 9, rateIncreaseCriteria: { numberOfNotifiedThings: 2 } } } }), 'InvalidRequestException');
+  });
+
   it('abort criteria cancel the queued rest once enough executions failed', async () => {
     for (let i = 0; i < 4; i++) await iot.things.createThing(ctx, { thingName: `f${i}` });
     await iot.jobs.createJob(ctx, {
