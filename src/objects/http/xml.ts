@@ -81,10 +81,10 @@ function malformed(message?: string): ObjectsError {
  * namespace declarations, text beside child elements, a bad character reference — is MalformedXML.
  */
 export function readXml(xml: string, limits: XmlLimits = XML_LIMIT_DEFAULTS, meter?: XmlMeter): XmlElement {
-  if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) throw malformed(`The XML body is larger than ${limits.maxBytes} bytes.`);
-  // S3 request bodies carry no DOCTYPE, comment or CDATA section; refusing `<!` up front also keeps
-  // saxes off its slowest paths (a megabyte of `]` in an unclosed CDATA section).
-  if (xml.includes('<!')) throw malformed('DOCTYPE, comments and CDATA sections are not allowed.');
+  // UTF-8 takes 1–3 bytes per UTF-16 unit: count the bytes only when the length alone cannot decide.
+  if (xml.length > limits.maxBytes || (xml.length * 3 > limits.maxBytes && Buffer.byteLength(xml, 'utf8') > limits.maxBytes)) {
+    throw malformed(`The XML body is larger than ${limits.maxBytes} bytes.`);
+  }
   const parser = new SaxesParser({ position: false });
   // Per open element: its text pieces (kept only while it has no child), whether it has non-blank
   // text, and whether it has a child. Every event does O(1) work beyond the characters it carries.
@@ -145,7 +145,11 @@ export function readXml(xml: string, limits: XmlLimits = XML_LIMIT_DEFAULTS, met
   });
   const CHUNK = 64 * 1024;
   for (let i = 0; i < xml.length; i += CHUNK) {
+    // S3 request bodies carry no DOCTYPE, comment or CDATA section; refusing `<!` before saxes sees
+    // it keeps the parser off its slowest paths (a megabyte of `]` in an unclosed CDATA section).
+    // Checked a chunk at a time (one character of overlap), so a body refused early is not scanned whole.
     const piece = xml.slice(i, i + CHUNK);
+    if (xml.slice(Math.max(0, i - 1), i + CHUNK).includes('<!')) throw malformed('DOCTYPE, comments and CDATA sections are not allowed.');
     if (meter) meter.chars += piece.length;
     parser.write(piece);
   }
@@ -155,7 +159,7 @@ export function readXml(xml: string, limits: XmlLimits = XML_LIMIT_DEFAULTS, met
 }
 
 function expectRoot(xml: string, name: string, limits: XmlLimits | undefined): XmlElement {
-  const root = readXml(xml.replace(/^\uFEFF/, ''), limits);
+  const root = readXml(xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml, limits);
   if (root.name !== name) throw malformed(`The root element must be <${name}>.`);
   return root;
 }
