@@ -4,6 +4,8 @@
  * object the server wrote, platforms/certificates tables and JSON, keys lifecycle on a running server.
  */
 import '../src/sdk/quiet-node-warning.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { signerClient, startTestServer, type TestServer } from './support/server
 import { expectSdkError } from './support/errors.js';
 import { lambdaZip } from './support/fixtures.js';
 
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 let t: TestServer;
 let dir: string;
 let s3: S3Client;
@@ -141,6 +144,27 @@ describe('signer sign', () => {
     writeFileSync(f('fn.zip'), lambdaZip());
     expect((await cli('sign', '--profile', 'lambda', f('fn.zip'))).code).toBe(0);
   });
+});
+
+describe('signer sign interrupted', () => {
+  it('Ctrl-C during the upload or the wait removes the upload and exits 1', async () => {
+    const before = await uploads();
+    writeFileSync(f('interrupted.bin'), Buffer.alloc(12 * 1024 * 1024, 3));
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'sign', '--profile', 'fw', f('interrupted.bin'), '--data-dir', t.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('upload started')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await started;
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(err).toMatch(/^signer sign: interrupted by SIGINT: the upload was removed, no signed object was written\.$/m);
+    expect(await uploads()).toEqual(before);
+  }, 120_000);
 });
 
 describe('listings', () => {

@@ -4,10 +4,12 @@
  * commands against a stopped server say so (endpoint, not running, --data-dir).
  */
 import '../src/sdk/quiet-node-warning.js';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ListSigningPlatformsCommand } from '@aws-sdk/client-signer';
 import { loadConfig } from '../src/config/index.js';
@@ -17,6 +19,7 @@ import { SqliteStateStore } from '../src/store/index.js';
 import { runCli } from '../src/cli/program.js';
 import { startChildServer } from './support/child-server.js';
 
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const dirs: string[] = [];
 const fresh = () => {
   const d = mkdtempSync(join(tmpdir(), 'cli-serve-'));
@@ -39,6 +42,40 @@ async function takePort(): Promise<{ port: number; server: Server }> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as { port: number }).port, server };
 }
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = existsSync(join(ROOT, 'dist/src/cli/main.js'));
+if (!DIST && process.env.CI === 'true') throw new Error('dist/ is missing: npm ci runs `npm run build` (prepare)');
+
+describe.skipIf(!DIST)('the shipped command (bin/signer.js → dist/, what npm ci builds)', () => {
+  it('serves from dist/ (model, platform descriptors and code copied) and answers the CLI from dist/', async () => {
+    const dataDir = fresh();
+    const env: NodeJS.ProcessEnv = { ...process.env, SIGNER_THROTTLE_RPS: '0' };
+    delete env.SIGNER_FROM_SOURCE;
+    const bin = join(ROOT, 'bin/signer.js');
+    const server = spawn(process.execPath, [bin, 'serve', '--port', '0', '--s3-port', '0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    server.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onData = () => /Embedded S3 on /.test(out) && resolve();
+        server.stdout.on('data', onData);
+        void exited.then(() => reject(new Error(`serve exited:\n${out}`)));
+      });
+      const r = spawnSync(process.execPath, [bin, 'platforms', '--json', '--data-dir', dataDir], { env, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as unknown[]).length).toBe(7);
+      const v = spawnSync(process.execPath, [bin, 'verify', '--format', 'mcuboot', '--key', join(ROOT, 'test/vectors/bootloaders/mcuboot/keys/root-ec-p256.pem'), join(ROOT, 'test/vectors/bootloaders/mcuboot/images/ecdsa-p256.signed.bin')], { env, encoding: 'utf8', timeout: 120_000 });
+      expect(v.status, v.stderr).toBe(0);
+      expect(v.stdout).toMatch(/^OK mcuboot /);
+    } finally {
+      server.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  }, 180_000);
+});
 
 describe('signer serve', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -88,5 +125,14 @@ describe('signer serve', () => {
     expect(r.err).toContain(join(dataDir, 'endpoints.json'));
     expect(r.err).toMatch(/--data-dir DIR or SIGNER_DATA_DIR/);
     expect(r.err).not.toMatch(/^connect ECONNREFUSED/m);
+
+    // The same as a user runs it (a process of its own): exit 1, the message, and no SDK Node-version warning.
+    const env = { ...process.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const proc = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'platforms', '--data-dir', dataDir], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(proc.status).toBe(1);
+    expect(proc.stderr).toMatch(/^signer platforms: cannot reach the Signer API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(proc.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(proc.stdout).toBe('');
   });
 });

@@ -15,19 +15,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
+import { needTool } from './support/tools.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The AWS CLI on PATH (CI installs Debian's awscli); under CI=true its absence fails the run. */
-function findAws(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-const AWS = findAws();
-if (AWS === undefined && process.env.CI === 'true') throw new Error('the README test needs the AWS CLI (`aws`) on PATH; .ci/run installs Debian awscli');
+/** The AWS CLI on PATH (CI installs Debian's awscli): the shared finder skips with a summary line, or fails under CI. */
+const AWS = needTool('README walkthrough (AWS CLI)', 'aws');
 
 export interface Step {
   /** The command as written (continuation lines joined). */

@@ -39,6 +39,16 @@ const show = (v: unknown): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return s.length > 80 ? s.slice(0, 77) + '...' : s;
 };
+/** The POSIX classes of java.util.regex (ASCII, as Java reads them) that the IoT model uses, in JS syntax. */
+const JAVA_CLASSES: Record<string, string> = { Upper: 'A-Z', Lower: 'a-z', Digit: '0-9', Alpha: 'A-Za-z', Alnum: 'A-Za-z0-9', Graph: '!-~', Print: ' -~' };
+function javaClasses(pattern: string): string {
+  return pattern.replace(/\\p\{(Upper|Lower|Digit|Alpha|Alnum|Graph|Print)\}/g, (_, c: string, at: number) => {
+    // Inside a character class the range joins it; outside, it becomes a class of its own.
+    const before = pattern.slice(0, at);
+    const inClass = before.lastIndexOf('[') > before.lastIndexOf(']');
+    return inClass ? JAVA_CLASSES[c]! : `[${JAVA_CLASSES[c]!}]`;
+  });
+}
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -47,7 +57,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export class Codec {
   private readonly patterns = new Map<string, RegExp>();
-  constructor(private readonly model: ServiceModel) {}
+  /**
+   * `wholePatterns`: a pattern must match the whole value, as the AWS IoT services check their
+   * (unanchored, java.util.regex) patterns; the Signer model anchors its own where it means to.
+   */
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly opts: { wholePatterns?: boolean } = {},
+  ) {}
 
   private shape(name: string): Shape {
     const s = this.model.shapes[name];
@@ -205,7 +222,7 @@ export class Codec {
   private regex(pattern: string): RegExp {
     let r = this.patterns.get(pattern);
     if (!r) {
-      r = new RegExp(pattern, 'u');
+      r = new RegExp(this.opts.wholePatterns ? `^(?:${javaClasses(pattern)})$` : javaClasses(pattern), 'u');
       this.patterns.set(pattern, r);
     }
     return r;

@@ -32,6 +32,31 @@ export interface TargetService {
   mapError(e: unknown): { type: string; status: number; message: string } | undefined;
 }
 
+/** The caller a restJson1 service's handler sees. */
+export interface RestCaller {
+  accountId: string;
+  principalArn: string;
+  region: string;
+}
+
+/**
+ * A restJson1 service mounted on the same endpoint as the Signer API (AWS IoT, the IoT Jobs data
+ * plane), routed by method + path from its own model. Services whose paths coincide (IoT and the
+ * Jobs data plane both have GET /things/{thingName}/jobs/{jobId}) are told apart by the SigV4
+ * service name in the request's credential scope, as their distinct AWS hosts would.
+ */
+export interface RestService {
+  model: ServiceModel;
+  /** SigV4 service names accepted in the credential scope (IoT: `iot` and the older `execute-api`). */
+  signingNames: readonly string[];
+  eventSource: string;
+  handlers: Readonly<Record<string, (caller: RestCaller, input: Record<string, unknown>) => unknown>>;
+  /** Error types this service answers protocol failures with (all must be in its model or PROTOCOL_ERRORS). */
+  errorTypes: { validation: string; serialization: string; throttling: string; internal: string };
+  /** Maps a thrown domain error to its API error, or undefined when it is not this service's. */
+  mapError(e: unknown): ApiError | undefined;
+}
+
 export interface ApiServerDeps {
   model: ServiceModel;
   service: SignerService;
@@ -47,6 +72,18 @@ export interface ApiServerDeps {
   handlers?: Readonly<Record<string, Handler>>;
   /** Listener timeouts and per-client caps, body limits before authentication, JSON depth. */
   limits: ApiLimits;
+  /** restJson1 services beside the Signer API on the same endpoint. */
+  services?: RestService[];
+}
+
+/** A restJson1 service with what the server derived from its model (`service` undefined: the Signer API). */
+interface Mount {
+  service: RestService | undefined;
+  signingNames: readonly string[];
+  eventSource: string;
+  router: Router;
+  codec: Codec;
+  errors: ErrorRegistry;
 }
 
 /** The bounds the API applies to every client (config `limits`, docs/security.md). */
@@ -115,6 +152,8 @@ export class ApiServer {
   private readonly handlers: Readonly<Record<string, Handler>>;
   /** Failed authentications per client address. */
   private readonly failures: Throttle;
+  /** The Signer API first, then the other restJson1 services. */
+  private readonly mounts: Mount[];
   private server: Server | undefined;
 
   /** @throws Error when a model operation has no handler (a wiring mistake fails at start). */
@@ -126,6 +165,13 @@ export class ApiServer {
     this.errors = new ErrorRegistry(deps.model);
     this.throttle = new Throttle(deps.throttle.ratePerSecond, deps.throttle.burst);
     this.failures = new Throttle(deps.limits.authFailures.ratePerSecond, deps.limits.authFailures.burst);
+    this.mounts = [{ service: undefined, signingNames: [deps.model.metadata.signingName], eventSource: 'signer.amazonaws.com', router: this.router, codec: this.codec, errors: this.errors }];
+    for (const service of deps.services ?? []) {
+      checkHandlers(service.model, service.handlers, `${service.model.metadata.serviceId} API`);
+      const errors = new ErrorRegistry(service.model);
+      for (const type of Object.values(service.errorTypes)) errors.create(type, ''); // fails at start-up, not on a request
+      this.mounts.push({ service, signingNames: service.signingNames, eventSource: service.eventSource, router: new Router(service.model), codec: new Codec(service.model, { wholePatterns: true }), errors });
+    }
   }
 
   get errorRegistry(): ErrorRegistry {
@@ -179,7 +225,7 @@ export class ApiServer {
   }
 
   /** Turns anything thrown into the error response a client should see; internals go to the log only. */
-  private toApiError(e: unknown, requestId: string, target?: TargetService, req?: IncomingMessage): ApiError {
+  private toApiError(e: unknown, requestId: string, target?: TargetService, req?: IncomingMessage, mount?: Mount): ApiError {
     if (e instanceof ApiError) return e;
     if (e instanceof BodyTooLarge) {
       return this.errors.create('RequestEntityTooLargeException', `The request body exceeds ${this.deps.maxBodyBytes} bytes.`);
@@ -187,6 +233,15 @@ export class ApiServer {
     if (isClientAbort(e, req)) {
       this.deps.logger.debug('client went away', { requestId, reason: e instanceof Error ? e.message : String(e) });
       return new ApiError('ClientAborted', 0, 'The client closed the connection.');
+    }
+    const rest = mount?.service;
+    if (rest) {
+      const mapped = rest.mapError(e);
+      if (mapped) return mapped;
+      if (e instanceof AuthError) return mount!.errors.create(AUTH_ERROR_TYPES[e.code], e.message);
+      if (e instanceof InputError) return mount!.errors.create(e.kind === 'serialization' ? rest.errorTypes.serialization : rest.errorTypes.validation, e.message);
+      this.deps.logger.error('internal error', { requestId, error: e instanceof Error ? e.stack : String(e) });
+      return mount!.errors.create(rest.errorTypes.internal, 'An internal error occurred. Quote the request id when reporting it.');
     }
     if (e instanceof SignerError) return this.errors.create(e.code, e.message);
     if (e instanceof AuthError) return this.errors.create(AUTH_ERROR_TYPES[e.code], e.message);
@@ -222,9 +277,16 @@ export class ApiServer {
       typeof targetHeader === 'string' && method === 'POST' && rawPath === '/'
         ? this.deps.targets?.find((t) => targetHeader.startsWith(t.prefix + '.'))
         : undefined;
-    const route = target ? undefined : this.router.match(method, rawPath);
-    const eventName = target ? String(targetHeader).slice(target.prefix.length + 1) : route?.op.name ?? 'UnknownOperation';
-    const eventSource = target ? target.eventSource : 'signer.amazonaws.com';
+    // Every restJson1 service whose model has this method + path; more than one only for IoT vs the Jobs data plane.
+    const candidates = target
+      ? []
+      : this.mounts.flatMap((m) => {
+          const r = m.router.match(method, rawPath);
+          return r ? [{ mount: m, route: r }] : [];
+        });
+    let chosen = candidates[0];
+    let eventName = target ? String(targetHeader).slice(target.prefix.length + 1) : chosen?.route.op.name ?? 'UnknownOperation';
+    let eventSource = target ? target.eventSource : chosen?.mount.eventSource ?? 'signer.amazonaws.com';
     let verified: VerifiedRequest | undefined;
     let input: Record<string, unknown> | undefined;
     // A state-changing call's audit scope: the store commits its record with the change (events/audit-trail.ts).
@@ -237,12 +299,12 @@ export class ApiServer {
     });
     let body: Buffer | undefined;
     try {
-      if (!target && !route) {
+      if (!target && !chosen) {
         throw this.errors.create('UnknownOperationException', `No operation matches ${method} ${rawPath}.`);
       }
       const signed = { method, rawPath, rawQuery, headers: req.headers };
       const verifyOpts: VerifyOptions = {
-        services: [target ? target.signingName : this.deps.model.metadata.signingName],
+        services: target ? [target.signingName] : candidates.flatMap((c) => c.mount.signingNames),
         region: this.deps.region,
         lookup: this.deps.lookup,
         uriEscapePath: true,
@@ -256,9 +318,16 @@ export class ApiServer {
         throw e;
       });
       verified = await verifySigV4(signed, { ...verifyOpts, bodySha256: createHash('sha256').update(body).digest('hex') }, prechecked);
+      if (candidates.length > 1) {
+        // Paths shared by IoT and the Jobs data plane (all reads): the scope's service name picks the model.
+        const service = verified.service;
+        chosen = candidates.find((c) => c.mount.signingNames.includes(service)) ?? chosen;
+        eventName = chosen!.route.op.name;
+        eventSource = chosen!.mount.eventSource;
+      }
       const caller = { accountId: verified.credential.accountId, principalArn: verified.credential.principalArn };
       if (!this.throttle.take(caller.accountId, eventName)) {
-        throw this.errors.create('TooManyRequestsException', 'Rate exceeded.');
+        throw (chosen?.mount ?? this.mounts[0]!).errors.create(chosen?.mount.service?.errorTypes.throttling ?? 'TooManyRequestsException', 'Rate exceeded.');
       }
       let responseBody: string;
       let status = 200;
@@ -281,17 +350,21 @@ export class ApiServer {
         );
         responseBody = JSON.stringify(out ?? {});
       } else {
-        const op = route!.op;
+        const { mount, route } = chosen!;
+        const op = route.op;
         this.checkJsonDepth(body);
-        input = this.codec.parseInput(op.input, {
-          labels: route!.labels,
+        input = mount.codec.parseInput(op.input, {
+          labels: route.labels,
           query: parseRawQuery(rawQuery),
           headers: req.headers,
           body: body.toString('utf8'),
         });
         if (durable) scope = this.deps.audit.open(auditBase());
-        const out = await this.deps.audit.within(scope, async () => this.handlers[op.name]!(this.deps.service, caller, input!));
-        responseBody = this.codec.serializeOutput(op.output, out);
+        const rest = mount.service;
+        const out = await this.deps.audit.within(scope, async () =>
+          rest ? rest.handlers[op.name]!({ ...caller, region: this.deps.region }, input!) : this.handlers[op.name]!(this.deps.service, caller, input!),
+        );
+        responseBody = mount.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }
       // A state-changing call answers after its record is committed (with its change, or alone if it
@@ -305,7 +378,7 @@ export class ApiServer {
       this.send(res, requestId, status, responseBody, undefined);
     } catch (e) {
       if (scope) scope.closed = true;
-      const err = this.toApiError(e, requestId, target, req);
+      const err = this.toApiError(e, requestId, target, req, chosen?.mount);
       if (err.status === 0) return; // the client went away: nobody to answer
       const authFailed = verified === undefined;
       if (authFailed && !this.failures.take(sourceIPAddress, 'auth')) {

@@ -2,6 +2,7 @@ import '../sdk/quiet-node-warning.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACMClient } from '@aws-sdk/client-acm';
+import { IoTClient } from '@aws-sdk/client-iot';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignerClient } from '@aws-sdk/client-signer';
 import { CliFailure } from './io.js';
@@ -12,6 +13,8 @@ export interface ClientContext {
   signer: SignerClient;
   acm: ACMClient;
   s3: S3Client;
+  /** AWS IoT control plane (served on the Signer API's endpoint). */
+  iot: IoTClient;
   accessKeyId: string;
   endpoints: Endpoints;
 }
@@ -20,6 +23,8 @@ interface Endpoints {
   signer: string;
   acm: string;
   s3: string;
+  /** The AWS IoT endpoint (the Signer API's; older data folders lack it). */
+  iot?: string;
   region: string;
 }
 
@@ -94,6 +99,8 @@ export function clientContext(dataDir: string, profile = 'default'): ClientConte
   const s3 = new S3Client({ ...common, endpoint: ep.s3, forcePathStyle: true });
   explainFailures(signer as never, 'Signer API', ep.signer, dataDir);
   explainFailures(acm as never, 'ACM endpoint', ep.acm, dataDir);
+  const iot = new IoTClient({ ...common, endpoint: ep.iot ?? ep.signer });
   explainFailures(s3 as never, 'embedded S3 endpoint', ep.s3, dataDir);
-  return { region: ep.region, accessKeyId: credentials.accessKeyId, signer, acm, s3, endpoints: ep };
+  explainFailures(iot as never, 'AWS IoT endpoint', ep.iot ?? ep.signer, dataDir);
+  return { region: ep.region, accessKeyId: credentials.accessKeyId, signer, acm, s3, iot, endpoints: ep };
 }

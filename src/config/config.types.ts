@@ -31,6 +31,13 @@ export interface Config {
   limits: LimitsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where "Signer Job Status Change" events go (none by default). */
+  /**
+   * The OTA data plane (Jobs MQTT API and MQTT file streams): an embedded broker with a TLS
+   * listener for devices and a plain one on 127.0.0.1, or an external broker.
+   */
+  mqtt:
+    | { kind: 'embedded'; tls: PortConfig; plain: PortConfig }
+    | { kind: 'external'; url: string; caFile?: string; certFile?: string; keyFile?: string };
   events: {
     webhook?: { url: string; secret: string; retries: number; baseDelayMs: number };
     mqtt?: { url: string; topic: string };

@@ -27,6 +27,12 @@ export interface ConfigInput {
   pkcs11Library?: string;
   pkcs11TokenLabel?: string;
   pkcs11Pin?: string;
+  mqttTlsPort?: number;
+  mqttPort?: number;
+  mqttUrl?: string;
+  mqttCaFile?: string;
+  mqttCertFile?: string;
+  mqttKeyFile?: string;
   headersTimeoutMs?: number;
   apiRequestTimeoutMs?: number;
   s3RequestTimeoutMs?: number;
@@ -67,6 +73,8 @@ export const DEFAULTS = Object.freeze({
   region: 'us-east-1',
   port: 8080,
   s3Port: 9000,
+  mqttTlsPort: 8883,
+  mqttPort: 1883,
   throttleRatePerSecond: 200,
   throttleBurst: 400,
   maxBodyBytes: 1024 * 1024,
@@ -97,11 +105,17 @@ const ENV: Record<string, keyof ConfigInput> = {
   SIGNER_PKCS11_LIBRARY: 'pkcs11Library',
   SIGNER_PKCS11_TOKEN_LABEL: 'pkcs11TokenLabel',
   SIGNER_PKCS11_PIN: 'pkcs11Pin',
+  SIGNER_MQTT_TLS_PORT: 'mqttTlsPort',
+  SIGNER_MQTT_PORT: 'mqttPort',
+  SIGNER_MQTT_URL: 'mqttUrl',
+  SIGNER_MQTT_CA_FILE: 'mqttCaFile',
+  SIGNER_MQTT_CERT_FILE: 'mqttCertFile',
+  SIGNER_MQTT_KEY_FILE: 'mqttKeyFile',
   ...Object.fromEntries(LIMITS.map(([key, env]) => [env, key])),
 };
 /** Every environment variable the configuration reads (the CLI's help lists them all). */
 export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(ENV));
-const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries', ...LIMITS.map(([key]) => key)]);
+const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'mqttTlsPort', 'mqttPort', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries', ...LIMITS.map(([key]) => key)]);
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 
 function fromEnv(env: Record<string, string | undefined>): { input: ConfigInput; source: Map<keyof ConfigInput, string> } {
@@ -213,6 +227,24 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     keys = { kind: 'pkcs11', libraryPath: merged.pkcs11Library, tokenLabel: merged.pkcs11TokenLabel, pin: String(merged.pkcs11Pin) };
   }
 
+  let mqtt: Config['mqtt'];
+  if (merged.mqttUrl) {
+    if (!/^(mqtts?|wss?):\/\//.test(merged.mqttUrl)) throw new ConfigError('SIGNER_MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL.');
+    if ((merged.mqttCertFile === undefined) !== (merged.mqttKeyFile === undefined)) throw new ConfigError('SIGNER_MQTT_CERT_FILE and SIGNER_MQTT_KEY_FILE go together.');
+    mqtt = {
+      kind: 'external',
+      url: merged.mqttUrl,
+      ...(merged.mqttCaFile ? { caFile: merged.mqttCaFile } : {}),
+      ...(merged.mqttCertFile && merged.mqttKeyFile ? { certFile: merged.mqttCertFile, keyFile: merged.mqttKeyFile } : {}),
+    };
+  } else {
+    mqtt = {
+      kind: 'embedded',
+      tls: port(merged.mqttTlsPort, DEFAULTS.mqttTlsPort, setBy('mqttTlsPort', '--mqtt-tls-port'), 'SIGNER_MQTT_TLS_PORT'),
+      plain: port(merged.mqttPort, DEFAULTS.mqttPort, setBy('mqttPort', '--mqtt-port'), 'SIGNER_MQTT_PORT'),
+    };
+  }
+
   return deepFreeze<Config>({
     dataDir,
     host: merged.host ?? DEFAULTS.host,
@@ -227,5 +259,6 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     limits,
     logLevel,
     events,
+    mqtt,
   });
 }

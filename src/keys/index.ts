@@ -60,3 +60,4 @@ export {
   type IssuedTestCertificate,
   type TestCa,
 } from './test-ca.js';
+export { loadOrCreateLocalCa, OID_CLIENT_AUTH, OID_SERVER_AUTH, readSealedKey, writeSealedKey, type KeySealer, type LocalCa } from './local-ca.js';

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -13,6 +13,7 @@ import {
   createPkcs11Backend,
   createSqliteKeysStore,
   isKeysError,
+  loadOrCreateLocalCa,
   loadOrCreateMasterKey,
   type CertificateManager,
 } from '../keys/index.js';
@@ -20,8 +21,12 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateKeyType } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
+import { createIotServices, SqliteTagService, type IotContext, type IotRuntime } from '../iot/index.js';
+import { connectExternalTransport, loadOrCreateBrokerTls, startEmbeddedBroker, startOtaService, type EmbeddedBroker, type MqttTransport, type OtaService } from '../ota/index.js';
 import { secureDataDir } from './data-dir.js';
 import { listenWithFallback } from './listen.js';
+import { createOtaSigning } from './ota-signing.js';
+import { createIotRestServices } from '../api/iot/index.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
@@ -36,6 +41,13 @@ export interface RunningServer {
   certificates: CertificateManager;
   objects: ObjectStore;
   jobs: JobRunner;
+  /** The AWS IoT domain (things, certificates, streams, jobs, OTA updates). */
+  iot: IotRuntime;
+  /** The account and region the MQTT data plane serves (the admin account). */
+  iotContext: IotContext;
+  /** The OTA data plane's MQTT listeners (embedded broker) or the external broker URL. */
+  mqtt: { tlsUrl?: string; tlsPort?: number; plainUrl?: string; plainPort?: number; caFile?: string; externalUrl?: string };
+  ota: OtaService;
   /** Waits until every job event handed to a sink has been delivered (or given up). */
   flushEvents(): Promise<void>;
   logger: Logger;
@@ -117,6 +129,24 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       return { type: e.awsType, status: e.httpStatus, message: e.message };
     },
   };
+  // The IoT domain shares the SQLite file (scope `iot`); the OTA data plane serves the admin account.
+  // CA and broker keys are sealed under the master key on disk.
+  const caKeys = new SecretBox(master.bytes, 'local-ca-keys');
+  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA', caKeys);
+  const iot = createIotServices({
+    db: store.db,
+    objects,
+    signing: createOtaSigning({ service, store, platforms, objects }),
+    deviceCa,
+    region: config.region,
+    onError: (e) => logger.error('iot internal error', { error: String(e) }),
+  });
+  // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
+  const endpoints: { api?: string; dataAts?: string } = {};
+  const iotRest = createIotRestServices(iot, {
+    tags: new SqliteTagService(store.db, iot),
+    endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
+  });
   const audit = new AuditTrail(store);
   const api = new ApiServer({
     model: loadSignerModel(),
@@ -129,6 +159,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
+    services: iotRest,
     limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -167,11 +198,55 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     throw e;
   }
   const apiUrl = `http://${host}:${apiPort}`;
+  endpoints.api = `${host}:${apiPort}`;
   const s3Url = `http://${host}:${s3Port}`;
   const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
   if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
-  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n', { mode: 0o600 });
-  logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
+
+  const iotContext: IotContext = { accountId: adminAccountId, region: config.region };
+  let broker: EmbeddedBroker | undefined;
+  let transport: MqttTransport;
+  let mqtt: RunningServer['mqtt'];
+  if (config.mqtt.kind === 'embedded') {
+    const tls = await loadOrCreateBrokerTls(config.dataDir, caKeys);
+    broker = await startEmbeddedBroker({ tls, devices: iot.certificates, accountId: adminAccountId, host: config.host, tlsPort: config.mqtt.tls, plainPort: config.mqtt.plain, logger });
+    transport = broker.transport;
+    mqtt = { tlsUrl: `mqtts://localhost:${broker.tlsPort}`, tlsPort: broker.tlsPort, plainUrl: `mqtt://127.0.0.1:${broker.plainPort}`, plainPort: broker.plainPort, caFile: tls.caFile };
+  } else {
+    const m = config.mqtt;
+    transport = await connectExternalTransport(m.url, logger, {
+      ...(m.caFile ? { ca: readFileSync(m.caFile, 'utf8') } : {}),
+      ...(m.certFile && m.keyFile ? { cert: readFileSync(m.certFile, 'utf8'), key: readFileSync(m.keyFile, 'utf8') } : {}),
+    });
+    mqtt = { externalUrl: m.url };
+  }
+  // AWS answers a bare host name (port 8883 implied); a broker on another port is named host:port.
+  if (mqtt.tlsPort !== undefined) endpoints.dataAts = mqtt.tlsPort === 8883 ? 'localhost' : `localhost:${mqtt.tlsPort}`;
+  else if (mqtt.externalUrl) {
+    const u = new URL(mqtt.externalUrl);
+    endpoints.dataAts = u.port && u.port !== '8883' ? `${u.hostname}:${u.port}` : u.hostname;
+  }
+  const ota = await startOtaService({ ctx: iotContext, iot, transport, logger });
+
+  writeFileSync(
+    join(config.dataDir, 'endpoints.json'),
+    JSON.stringify(
+      {
+        signer: apiUrl,
+        acm: apiUrl,
+        iot: apiUrl,
+        s3: s3Url,
+        region: config.region,
+        mqtt: broker
+          ? { tls: mqtt.tlsUrl, plain: mqtt.plainUrl, caFile: mqtt.caFile, deviceCaFile: join(config.dataDir, 'iot', 'device-ca.cert.pem') }
+          : { external: config.mqtt.kind === 'external' ? config.mqtt.url : undefined },
+      },
+      null,
+      2,
+    ) + '\n',
+    { mode: 0o600 },
+  );
+  logger.info('listening', { signer: apiUrl, s3: s3Url, mqtt: mqtt.tlsUrl ?? mqtt.externalUrl, mqttLocal: mqtt.plainUrl, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();
 
   return {
@@ -186,11 +261,18 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     certificates,
     objects,
     jobs,
+    iot,
+    iotContext,
+    mqtt,
+    ota,
     logger,
     async flushEvents() {
       for (const sink of sinks) await sink.flush();
     },
     async close() {
+      await ota.close();
+      await broker?.close();
+      await iot.close();
       await api.close();
       await s3Close();
       await jobs.stop();

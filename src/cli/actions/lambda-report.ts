@@ -16,6 +16,7 @@
  * the @peculiar ASN.1 schemas) for what the report prints and the revocation query needs.
  * `Warn` prints failed checks as warnings and exits 0; `Enforce` exits 1; integrity failures exit 1 always.
  */
+import '../../sdk/quiet-node-warning.js';
 import { X509Certificate, createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { AsnConvert } from '@peculiar/asn1-schema';

@@ -108,24 +108,35 @@ export async function runSign(io: CliIo, dataDir: string, file: string, opts: Si
   const key = `uploads/${randomUUID()}/${basename(file)}`;
   let uploadedVersion: string | undefined;
   let uploaded = false;
+  // Ctrl-C (or SIGTERM) while uploading or waiting: stop, remove the upload, exit 1.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new CliFailure(`interrupted by ${signal}: the upload was removed, no signed object was written.`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const abortable = <T>(p: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (interrupt.signal.aborted) return reject(interrupt.signal.reason);
+      interrupt.signal.addEventListener('abort', () => reject(interrupt.signal.reason), { once: true });
+      p.then(resolve, reject);
+    });
   try {
     progress.phase('upload', size, `${basename(file)} → s3://${bucket}/${key}`);
     const body = createReadStream(file).pipe(counter((n) => progress.update(n)));
-    const put = await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Readable.from(body), ContentLength: size }));
+    const put = await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Readable.from(body), ContentLength: size }), { abortSignal: interrupt.signal });
     uploaded = true;
     uploadedVersion = put.VersionId;
 
     progress.phase('signing', undefined, `profile ${opts.profile}${platformId ? ` (${platformId})` : ''}`);
-    const { jobId = '' } = await ctx.signer.send(
+    const { jobId = '' } = await abortable(ctx.signer.send(
       new StartSigningJobCommand({
         source: { s3: { bucketName: bucket, key, version: put.VersionId ?? 'null' } },
         destination: { s3: { bucketName: bucket, prefix: 'signed/' } },
         profileName: opts.profile,
         ...(opts.profileOwner ? { profileOwner: opts.profileOwner } : {}),
       }),
-    );
+    ));
     for (;;) {
-      const job = await ctx.signer.send(new DescribeSigningJobCommand({ jobId }));
+      const job = await abortable(ctx.signer.send(new DescribeSigningJobCommand({ jobId })));
       if (job.status === 'Failed') {
         progress.abort();
         throw new CliFailure(`signing job ${jobId} failed: ${job.statusReason ?? 'no reason given'}`);
@@ -152,14 +163,25 @@ export async function runSign(io: CliIo, dataDir: string, file: string, opts: Si
         return 0;
       }
       progress.update(0, `job ${jobId} ${job.status ?? 'InProgress'}`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await abortable(new Promise((r) => setTimeout(r, POLL_MS)));
     }
   } catch (e) {
     progress.abort();
+    // A PutObject aborted mid-way may still have completed on the server: look for the version too.
+    if (!uploaded && interrupt.signal.aborted) {
+      const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+      const found = await ctx.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key })).catch(() => undefined);
+      for (const v of found?.Versions ?? []) {
+        if (v.Key === key) await ctx.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) })).catch(() => undefined);
+      }
+    }
     if (uploaded) {
       // Remove the uploaded version itself (a plain delete would only add a delete marker).
       await ctx.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(uploadedVersion ? { VersionId: uploadedVersion } : {}) })).catch(() => undefined);
     }
-    throw e;
+    throw interrupt.signal.aborted ? interrupt.signal.reason : e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -81,7 +81,7 @@ function spkiOf(pem: string, path: string): Uint8Array {
   }
 }
 
-async function buildTrust(io: CliIo, o: VerifyOptions): Promise<TrustStoreInput> {
+export async function buildTrust(io: CliIo, o: VerifyOptions): Promise<TrustStoreInput> {
   const all = async (paths: string[] | undefined, what: string): Promise<string[]> => Promise.all((paths ?? []).map((p) => text(io, p, what)));
   const keys = await all(o.key, '--key');
   return {
@@ -136,7 +136,7 @@ function signedObject(bytes: Uint8Array, path: string): SignedObject | undefined
   };
 }
 
-async function buildOptions(io: CliIo, format: FormatId, o: VerifyOptions, signed: SignedObject | undefined): Promise<FormatOptions[FormatId]> {
+export async function buildOptions(io: CliIo, format: FormatId, o: VerifyOptions, signed: SignedObject | undefined): Promise<FormatOptions[FormatId]> {
   if (format === 'mcuboot') {
     const hashes = o.hash?.map((h) => {
       if (h !== 'sha256' && h !== 'sha384' && h !== 'sha512') throw new UsageError('--hash must be sha256, sha384 or sha512');

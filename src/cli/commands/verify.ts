@@ -1,5 +1,5 @@
 /** `signer verify`: verify an image (or the signed object the server wrote) the way a device would. */
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CommandGroup } from '../command-group.types.js';
 import { helpFooter } from '../help.js';
 import type { VerifyOptions } from '../actions/verify.js';
@@ -10,39 +10,46 @@ export const VERIFY_FORMATS = ['mcuboot', 'esp32-sbv2', 'freertos', 'cc3220sf', 
 
 const many = (flags: string, what: string) => new Option(flags, `${what}; repeatable`).argParser(collect);
 
+/** The trust and format options of `signer verify`; `signer flash` takes the same ones (one parser: actions/verify.ts). */
+export function addTrustOptions(cmd: Command, formatHelp = 'image format (taken from a signed object when omitted)'): Command {
+  return cmd
+    .addOption(new Option('--format <format>', formatHelp).choices(VERIFY_FORMATS))
+    .addOption(many('--key <pem>', 'trusted public key (public/private key or certificate PEM)'))
+    .addOption(many('--cert <pem>', 'provisioned signer certificate (freertos, cc3220sf)'))
+    .addOption(many('--root <pem>', 'trusted root certificate'))
+    .addOption(many('--intermediate <pem>', 'intermediate CA certificate'))
+    .option('--signature <file>', 'detached signature, raw bytes (freertos, cc3220sf)')
+    .option('--signature-base64 <b64>', 'detached signature as in the OTA job document')
+    .addOption(new Option('--signature-method <m>', 'freertos signature method (default sig-sha256-ecdsa)').choices(['sig-sha256-ecdsa', 'sig-sha256-rsa']))
+    .option('--signer-cert <pem>', 'signer certificate delivered with the job (strict freertos, cc3220sf)')
+    .option('--strict', 'freertos: also check chain, validity window and code-signing EKU')
+    .addOption(new Option('--at <iso>', 'instant for certificate validity (default now in --strict)').argParser(dateArg))
+    .addOption(new Option('--slot-size <n>', 'mcuboot slot size in bytes').argParser(integerArg))
+    .addOption(new Option('--hash <h>', 'mcuboot image hash to compute (sha256|sha384|sha512); repeatable').argParser(collect))
+    .addOption(new Option('--security-counter <n>', 'mcuboot: device security counter (SEC_CNT must be ≥ N)').argParser(integerArg))
+    .option('--min-version <x.y.z[+b]>', 'mcuboot: downgrade prevention (build compared when +B given)')
+    .addOption(many('--efuse-digest <hex>', 'esp32-sbv2: eFuse key digest (default: digests of --key)'))
+    .addOption(many('--revoked-slot <n>', 'esp32-sbv2: revoked key slot 0..2'))
+    .addOption(new Option('--secure-version <n>', 'esp32-sbv2: eFuse SECURE_VERSION (app anti-rollback)').argParser(integerArg))
+    .option('--envelope <file>', 'notation: the JWS signature envelope of IMAGE')
+    .addOption(many('--allowed-profile-version-arn <arn>', 'notation, lambda-zip: allowed signer'))
+    .addOption(new Option('--max-size <n>', 'largest image accepted in bytes (default 64 MiB; mcuboot uses --slot-size)').argParser(integerArg));
+}
+
 export const verify: CommandGroup = {
   register(program, ctx) {
-    program
-      .command('verify')
-      .description('verify an image the way a device would (firmware-verifier): exit 0 accepted, 1 refused, 2 usage')
-      .argument('<image>', 'the image, or the signed object the server wrote (JSONEmbedded / JSONDetached)')
-      .argument('[payload]', 'with a JSONDetached signed object: the file it signs')
-      .addOption(new Option('--format <format>', 'image format (taken from a signed object when omitted)').choices(VERIFY_FORMATS))
-      .addOption(many('--key <pem>', 'trusted public key (public/private key or certificate PEM)'))
-      .addOption(many('--cert <pem>', 'provisioned signer certificate (freertos, cc3220sf)'))
-      .addOption(many('--root <pem>', 'trusted root certificate'))
-      .addOption(many('--intermediate <pem>', 'intermediate CA certificate'))
-      .option('--signature <file>', 'detached signature, raw bytes (freertos, cc3220sf)')
-      .option('--signature-base64 <b64>', 'detached signature as in the OTA job document')
-      .addOption(new Option('--signature-method <m>', 'freertos signature method (default sig-sha256-ecdsa)').choices(['sig-sha256-ecdsa', 'sig-sha256-rsa']))
-      .option('--signer-cert <pem>', 'signer certificate delivered with the job (strict freertos, cc3220sf)')
-      .option('--strict', 'freertos: also check chain, validity window and code-signing EKU')
-      .addOption(new Option('--at <iso>', 'instant for certificate validity (default now in --strict)').argParser(dateArg))
-      .addOption(new Option('--slot-size <n>', 'mcuboot slot size in bytes').argParser(integerArg))
-      .addOption(new Option('--hash <h>', 'mcuboot image hash to compute (sha256|sha384|sha512); repeatable').argParser(collect))
-      .addOption(new Option('--security-counter <n>', 'mcuboot: device security counter (SEC_CNT must be ≥ N)').argParser(integerArg))
-      .option('--min-version <x.y.z[+b]>', 'mcuboot: downgrade prevention (build compared when +B given)')
-      .addOption(many('--efuse-digest <hex>', 'esp32-sbv2: eFuse key digest (default: digests of --key)'))
-      .addOption(many('--revoked-slot <n>', 'esp32-sbv2: revoked key slot 0..2'))
-      .addOption(new Option('--secure-version <n>', 'esp32-sbv2: eFuse SECURE_VERSION (app anti-rollback)').argParser(integerArg))
-      .option('--envelope <file>', 'notation: the JWS signature envelope of IMAGE')
-      .addOption(many('--allowed-profile-version-arn <arn>', 'notation, lambda-zip: allowed signer'))
+    addTrustOptions(
+      program
+        .command('verify')
+        .description('verify an image the way a device would (firmware-verifier): exit 0 accepted, 1 refused, 2 usage')
+        .argument('<image>', 'the image, or the signed object the server wrote (JSONEmbedded / JSONDetached)')
+        .argument('[payload]', 'with a JSONDetached signed object: the file it signs'),
+    )
       .addOption(new Option('--mode <mode>', "lambda-zip: report Lambda's checks (integrity, expiry, mismatch, revocation) under this policy").choices(['Warn', 'Enforce']))
       .addOption(many('--trusted-root <pem>', 'lambda-zip: same as --root'))
       .option('--data-dir <dir>', 'lambda-zip --mode: ask the server of this data folder about revocation')
       .option('--endpoint <url>', 'lambda-zip --mode: ask this Signer endpoint about revocation (AWS_* credentials)')
       .option('--region <region>', 'region for --endpoint (default AWS_REGION or us-east-1)')
-      .addOption(new Option('--max-size <n>', 'largest image accepted in bytes (default 64 MiB; mcuboot uses --slot-size)').argParser(integerArg))
       .addOption(JSON_OPTION())
       .addHelpText(
         'after',
