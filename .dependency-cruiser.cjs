@@ -26,6 +26,20 @@ module.exports = {
       to: { path: '^simulator/' },
     },
     {
+      name: 'server-imports-only-the-ota-wire-format-from-simulator',
+      comment: 'src/ may use simulator/ota-wire/ (both ends of the OTA protocol share one codec, docs/ota.md) and nothing else from simulator/; the CLI\'s actions (src/cli/actions/) are the exception: `signer simulate …` runs simulated boards and devices.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '(\\.test\\.ts$|^src/cli/actions/)' },
+      to: { path: '^simulator/', pathNot: '^simulator/ota-wire/' },
+    },
+    {
+      name: 'ota-wire-is-pure',
+      comment: 'simulator/ota-wire/ is a wire codec: no node: built-ins, no other simulator code (tests excepted).',
+      severity: 'error',
+      from: { path: '^simulator/ota-wire/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'platforms-do-not-import-server',
       comment: 'A platform gets its key through the SigningKey interface, never from src/.',
       severity: 'error',

@@ -64,7 +64,7 @@ function captureBodies<C extends { middlewareStack: { add: (...a: never[]) => vo
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'no-key-material-'));
   caDir = mkdtempSync(join(tmpdir(), 'no-key-material-ca-'));
-  const config = loadConfig({ env: { SIGNER_THROTTLE_RPS: '0' }, flags: { dataDir, port: 0, s3Port: 0 } });
+  const config = loadConfig({ env: { SIGNER_THROTTLE_RPS: '0' }, flags: { dataDir, port: 0, s3Port: 0, mqttTlsPort: 0, mqttPort: 0 } });
   server = await startServer(config, { logger: createLogger('debug', (line) => lines.push(line)) });
   const key = (await server.store.listAccessKeys(server.adminAccountId))[0]!;
   const cred = (await server.accounts.lookup(key.accessKeyId))!;

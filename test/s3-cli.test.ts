@@ -151,6 +151,26 @@ describe.skipIf(CLIS.length === 0).each(CLIS)('$version ($bin) against the embed
     expect(await readFile(join(dir, 'm.out'), 'utf8')).toBe('move me');
   });
 
+  it('[aws s3 presign] the URL reads the object; the same URL with an unsigned x-amz-* header is AccessDenied', async () => {
+    await writeFile(join(dir, 'p.txt'), 'presigned bytes');
+    await aws('s3', 'cp', join(dir, 'p.txt'), `s3://${bucket}/presign/p.txt`);
+    // aws-cli v1 presigns with SigV2 unless told otherwise; this server speaks SigV4 only.
+    await writeFile(join(dir, 'config-v4'), '[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n    signature_version = s3v4\n');
+    const presigned = await new Promise<string>((resolve, reject) => {
+      execFile(bin, ['--endpoint-url', server.url, 's3', 'presign', `s3://${bucket}/presign/p.txt`, '--expires-in', '300'], { env: { ...env, AWS_CONFIG_FILE: join(dir, 'config-v4') }, cwd: dir, timeout: 120_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`aws s3 presign failed: ${stderr || err.message}`)) : resolve(stdout),
+      );
+    });
+    const url = new URL(presigned.trim());
+    expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    const ok = await fetch(url);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('presigned bytes');
+    const tampered = await fetch(url, { headers: { 'x-amz-meta-extra': 'unsigned' } });
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
   it('[aws s3 rm --recursive][aws s3 rb] empties and removes an unversioned bucket', async () => {
     const scratch = `${bucket}-scratch`;
     await aws('s3', 'mb', `s3://${scratch}`);

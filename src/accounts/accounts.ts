@@ -5,6 +5,11 @@ import type { CredentialRecord } from '../auth/index.js';
 import type { AccessKeyRecord, StateStore } from '../store/index.js';
 import type { SecretBox } from './secret-box.js';
 
+/** A request about accounts or keys that cannot be done (unknown id, key still active). */
+export class AccountsError extends Error {
+  override readonly name = 'AccountsError';
+}
+
 /** A freshly created access key: the only time its secret is shown. */
 export interface NewAccessKey {
   accountId: string;
@@ -27,9 +32,16 @@ function newAccountId(): string {
   return s;
 }
 
-/** Accounts (12-digit ids) and their access keys; secrets sealed at rest, cached opened in memory. */
+/**
+ * Accounts (12-digit ids) and their access keys; secrets sealed at rest, opened ones cached in memory.
+ *
+ * The cache is emptied whenever an access key changes (the store's access-key version counter,
+ * bumped by every update or delete from any process and read on every lookup: one indexed row), so a
+ * key that `signer keys deactivate|delete` changes is refused on the next request to a running server.
+ */
 export class Accounts {
   private readonly cache = new Map<string, CredentialRecord>();
+  private cacheVersion: number | undefined;
   constructor(
     private readonly store: StateStore,
     private readonly box: SecretBox,
@@ -43,7 +55,7 @@ export class Accounts {
 
   /** Creates an access key for the account's root principal (or a named user). */
   async createAccessKey(accountId: string, userName?: string): Promise<NewAccessKey> {
-    if (!(await this.store.getAccount(accountId))) throw new Error(`account ${accountId} does not exist`);
+    if (!(await this.store.getAccount(accountId))) throw new AccountsError(`account ${accountId} does not exist`);
     const accessKeyId = newAccessKeyId();
     const secretAccessKey = randomBytes(30).toString('base64').replace(/[+/]/g, (c) => (c === '+' ? 'A' : 'z'));
     const principalArn = userName ? `arn:aws:iam::${accountId}:user/${userName}` : `arn:aws:iam::${accountId}:root`;
@@ -59,8 +71,13 @@ export class Accounts {
     return { accountId, accessKeyId, secretAccessKey, principalArn };
   }
 
-  /** SigV4 credential lookup: the opened secret of an active key. */
+  /** SigV4 credential lookup: the opened secret of a key that is Active now. */
   lookup = async (accessKeyId: string): Promise<CredentialRecord | undefined> => {
+    const version = this.store.accessKeysVersion();
+    if (version !== this.cacheVersion) {
+      this.cache.clear();
+      this.cacheVersion = version;
+    }
     const hit = this.cache.get(accessKeyId);
     if (hit) return hit;
     const k = await this.store.getAccessKey(accessKeyId);
@@ -75,11 +92,29 @@ export class Accounts {
     return cred;
   };
 
-  /** Deactivates a key; later requests signed with it are UnrecognizedClient. */
+  /** The keys of an account (or of every account), without secrets. */
+  async listAccessKeys(accountId?: string): Promise<Omit<AccessKeyRecord, 'secretSealed'>[]> {
+    const ids = accountId === undefined ? (await this.store.listAccounts()).map((a) => a.accountId) : [accountId];
+    if (accountId !== undefined && !(await this.store.getAccount(accountId))) throw new AccountsError(`account ${accountId} does not exist`);
+    const out: Omit<AccessKeyRecord, 'secretSealed'>[] = [];
+    for (const id of ids) for (const { secretSealed: _s, ...k } of await this.store.listAccessKeys(id)) out.push(k);
+    return out;
+  }
+
+  /** Deactivates a key; the next request signed with it is refused (UnrecognizedClient / InvalidClientTokenId). */
   async deactivateAccessKey(accessKeyId: string): Promise<void> {
     const k = await this.store.getAccessKey(accessKeyId);
-    if (!k) throw new Error(`access key ${accessKeyId} does not exist`);
+    if (!k) throw new AccountsError(`access key ${accessKeyId} does not exist`);
     await this.store.putAccessKey({ ...k, status: 'Inactive' });
+    this.cache.delete(accessKeyId);
+  }
+
+  /** Deletes a key for good. An Active key needs `force` (deactivate first, so whatever still uses it shows up). */
+  async deleteAccessKey(accessKeyId: string, opts: { force?: boolean } = {}): Promise<void> {
+    const k = await this.store.getAccessKey(accessKeyId);
+    if (!k) throw new AccountsError(`access key ${accessKeyId} does not exist`);
+    if (k.status === 'Active' && !opts.force) throw new AccountsError(`access key ${accessKeyId} is Active: deactivate it first ('signer keys deactivate ${accessKeyId}') or pass --force`);
+    await this.store.deleteAccessKey(accessKeyId);
     this.cache.delete(accessKeyId);
   }
 

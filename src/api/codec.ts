@@ -9,6 +9,15 @@ export interface WireInput {
   body: string;
 }
 
+/** Problems an error message lists; the rest are counted, so a request with 40,000 bad members gets a short answer. */
+export const MAX_LISTED_PROBLEMS = 10;
+
+function listProblems(problems: readonly string[]): string {
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return more > 0 ? `${shown}; …and ${more.toLocaleString('en-US')} more` : shown;
+}
+
 /** Thrown for input that does not fit the model; `problems` use AWS's sentence shape. */
 export class InputError extends Error {
   override readonly name = 'InputError';
@@ -18,16 +27,28 @@ export class InputError extends Error {
   ) {
     super(
       kind === 'serialization'
-        ? problems.join('; ')
-        : `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
+        ? listProblems(problems)
+        : `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${listProblems(problems)}`,
     );
   }
 }
 
+/** A value as an error message quotes it (80 characters at most). Blobs (payloads) are never quoted, only measured. */
 const show = (v: unknown): string => {
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
   const s = typeof v === 'string' ? v : JSON.stringify(v);
   return s.length > 80 ? s.slice(0, 77) + '...' : s;
 };
+/** The POSIX classes of java.util.regex (ASCII, as Java reads them) that the IoT model uses, in JS syntax. */
+const JAVA_CLASSES: Record<string, string> = { Upper: 'A-Z', Lower: 'a-z', Digit: '0-9', Alpha: 'A-Za-z', Alnum: 'A-Za-z0-9', Graph: '!-~', Print: ' -~' };
+function javaClasses(pattern: string): string {
+  return pattern.replace(/\\p\{(Upper|Lower|Digit|Alpha|Alnum|Graph|Print)\}/g, (_, c: string, at: number) => {
+    // Inside a character class the range joins it; outside, it becomes a class of its own.
+    const before = pattern.slice(0, at);
+    const inClass = before.lastIndexOf('[') > before.lastIndexOf(']');
+    return inClass ? JAVA_CLASSES[c]! : `[${JAVA_CLASSES[c]!}]`;
+  });
+}
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -36,7 +57,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export class Codec {
   private readonly patterns = new Map<string, RegExp>();
-  constructor(private readonly model: ServiceModel) {}
+  /**
+   * `wholePatterns`: a pattern must match the whole value, as the AWS IoT services check their
+   * (unanchored, java.util.regex) patterns; the Signer model anchors its own where it means to.
+   */
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly opts: { wholePatterns?: boolean } = {},
+  ) {}
 
   private shape(name: string): Shape {
     const s = this.model.shapes[name];
@@ -159,7 +187,11 @@ export class Codec {
         if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v);
         return bad('a timestamp (epoch seconds)');
       case 'blob':
-        if (typeof v !== 'string' || !BASE64.test(v)) return bad('base64-encoded');
+        if (typeof v !== 'string' || !BASE64.test(v)) {
+          // Never quote a blob's text: it is a payload.
+          problems.push(`Value at '${path}' failed to satisfy constraint: Member must be base64-encoded`);
+          return undefined;
+        }
         return new Uint8Array(Buffer.from(v, 'base64'));
       case 'list':
         if (!Array.isArray(v)) return bad('a list');
@@ -190,7 +222,7 @@ export class Codec {
   private regex(pattern: string): RegExp {
     let r = this.patterns.get(pattern);
     if (!r) {
-      r = new RegExp(pattern, 'u');
+      r = new RegExp(this.opts.wholePatterns ? `^(?:${javaClasses(pattern)})$` : javaClasses(pattern), 'u');
       this.patterns.set(pattern, r);
     }
     return r;

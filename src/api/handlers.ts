@@ -63,12 +63,12 @@ export const HANDLERS: Readonly<Record<SignerOperation, Handler>> = {
  * Start-up check: every operation of the model has a handler and every handler an operation.
  * @throws Error naming what is missing, so a model update without its handler fails at start, not on first call.
  */
-export function checkHandlers(model: ServiceModel, handlers: Readonly<Record<string, Handler | undefined>>): void {
+export function checkHandlers(model: ServiceModel, handlers: Readonly<Record<string, unknown>>, name = 'Signer API'): void {
   const missing = Object.keys(model.operations).filter((op) => typeof handlers[op] !== 'function');
   const unknown = Object.keys(handlers).filter((op) => !(op in model.operations));
   if (missing.length > 0 || unknown.length > 0) {
     throw new Error(
-      `the Signer API handlers do not match the model: ${[
+      `the ${name} handlers do not match the model: ${[
         missing.length > 0 ? `no handler for ${missing.join(', ')}` : '',
         unknown.length > 0 ? `handlers for operations the model does not have: ${unknown.join(', ')}` : '',
       ].filter(Boolean).join('; ')}`,

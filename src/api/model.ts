@@ -47,9 +47,14 @@ export interface ServiceModel {
  */
 export const OPEN_ENUMS: ReadonlySet<string> = new Set(['Category', 'HashAlgorithm', 'ImageFormat', 'EncryptionAlgorithm']);
 
-/** Loads the derived Signer model (see `model/derive.ts`). */
-export function loadSignerModel(): ServiceModel {
-  const raw = JSON.parse(readFileSync(new URL('./model/signer-model.json', import.meta.url), 'utf8')) as ServiceModel;
-  for (const [name, op] of Object.entries(raw.operations)) op.name = name;
+/** Loads a derived model (see `model/derive.ts`): `signer`, `iot` or `iot-jobs-data`. */
+export function loadModel(name: 'signer' | 'iot' | 'iot-jobs-data'): ServiceModel {
+  const raw = JSON.parse(readFileSync(new URL(`./model/${name}-model.json`, import.meta.url), 'utf8')) as ServiceModel;
+  for (const [op, def] of Object.entries(raw.operations)) def.name = op;
   return raw;
+}
+
+/** Loads the derived Signer model. */
+export function loadSignerModel(): ServiceModel {
+  return loadModel('signer');
 }

@@ -1,13 +1,16 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { AuthError, parseRawQuery, verifySigV4, type CredentialLookup, type VerifiedRequest } from '../auth/index.js';
+import { AuthError, parseRawQuery, precheckSigV4, verifySigV4, type CredentialLookup, type PrecheckedRequest, type VerifiedRequest, type VerifyOptions } from '../auth/index.js';
 import type { AuditTrail } from '../events/index.js';
 import type { Logger } from '../log/index.js';
+import type { PendingAudit } from '../store/index.js';
+import { createLimitedServer, isClientAbort, type ListenerLimits } from '../net/listener-limits.js';
 import { SignerError, type SignerService } from '../signer/index.js';
 import { ApiError, ErrorRegistry } from './api-error.js';
 import { Codec, InputError } from './codec.js';
 import { checkHandlers, HANDLERS, type Handler } from './handlers.js';
+import { jsonDepth } from './json-depth.js';
 import type { ServiceModel } from './model.js';
 import { Router } from './router.js';
 import { Throttle } from './throttle.js';
@@ -20,8 +23,38 @@ export interface TargetService {
   signingName: string;
   eventSource: string;
   handlers: Record<string, (input: unknown, caller: { accountId: string; arn: string; region: string }) => Promise<unknown>>;
+  /**
+   * The request members an operation's audit record keeps (the service knows its model; unknown
+   * members of a raw JSON body never reach the trail). Absent: the parsed body, bounded by the trail.
+   */
+  auditParameters?(operation: string, input: unknown): Record<string, unknown> | undefined;
   /** Maps a thrown error to (type, status, message), or undefined when it is not this service's error. */
   mapError(e: unknown): { type: string; status: number; message: string } | undefined;
+}
+
+/** The caller a restJson1 service's handler sees. */
+export interface RestCaller {
+  accountId: string;
+  principalArn: string;
+  region: string;
+}
+
+/**
+ * A restJson1 service mounted on the same endpoint as the Signer API (AWS IoT, the IoT Jobs data
+ * plane), routed by method + path from its own model. Services whose paths coincide (IoT and the
+ * Jobs data plane both have GET /things/{thingName}/jobs/{jobId}) are told apart by the SigV4
+ * service name in the request's credential scope, as their distinct AWS hosts would.
+ */
+export interface RestService {
+  model: ServiceModel;
+  /** SigV4 service names accepted in the credential scope (IoT: `iot` and the older `execute-api`). */
+  signingNames: readonly string[];
+  eventSource: string;
+  handlers: Readonly<Record<string, (caller: RestCaller, input: Record<string, unknown>) => unknown>>;
+  /** Error types this service answers protocol failures with (all must be in its model or PROTOCOL_ERRORS). */
+  errorTypes: { validation: string; serialization: string; throttling: string; internal: string };
+  /** Maps a thrown domain error to its API error, or undefined when it is not this service's. */
+  mapError(e: unknown): ApiError | undefined;
 }
 
 export interface ApiServerDeps {
@@ -37,6 +70,30 @@ export interface ApiServerDeps {
   targets?: TargetService[];
   /** The operation handlers; default: HANDLERS. Checked against the model at construction. */
   handlers?: Readonly<Record<string, Handler>>;
+  /** Listener timeouts and per-client caps, body limits before authentication, JSON depth. */
+  limits: ApiLimits;
+  /** restJson1 services beside the Signer API on the same endpoint. */
+  services?: RestService[];
+}
+
+/** A restJson1 service with what the server derived from its model (`service` undefined: the Signer API). */
+interface Mount {
+  service: RestService | undefined;
+  signingNames: readonly string[];
+  eventSource: string;
+  router: Router;
+  codec: Codec;
+  errors: ErrorRegistry;
+}
+
+/** The bounds the API applies to every client (config `limits`, docs/security.md). */
+export interface ApiLimits extends ListenerLimits {
+  /** Largest body read from a request that failed the header checks; a larger one is not read. */
+  readonly unauthenticatedMaxBodyBytes: number;
+  /** Per client address token bucket for failed authentications; when empty, the connection is closed. */
+  readonly authFailures: { readonly ratePerSecond: number; readonly burst: number };
+  /** Deepest JSON nesting accepted in a body (checked on the raw text before parsing). */
+  readonly maxJsonDepth: number;
 }
 
 const AUTH_ERROR_TYPES: Record<AuthError['code'], string> = {
@@ -46,6 +103,7 @@ const AUTH_ERROR_TYPES: Record<AuthError['code'], string> = {
   InvalidSignature: 'InvalidSignatureException',
   SignatureExpired: 'InvalidSignatureException',
   WrongScope: 'InvalidSignatureException',
+  UnsignedHeaders: 'InvalidSignatureException',
 };
 
 class BodyTooLarge extends Error {}
@@ -57,13 +115,14 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > max) return reject(new BodyTooLarge());
+    if (req.complete) return resolve(Buffer.alloc(0));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > max) {
         req.removeAllListeners('data');
-        req.resume();
+        req.pause();
         reject(new BodyTooLarge());
         return;
       }
@@ -71,7 +130,17 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    });
   });
+}
+
+/** A body whose size is known from its headers to be at most `max` (chunked bodies are not). */
+function declaredAtMost(req: IncomingMessage, max: number): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return false;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(declared) && declared <= max;
 }
 
 /** The Signer REST API over HTTP: SigV4, model-driven routing/validation, restJson1 errors, audit. */
@@ -81,6 +150,10 @@ export class ApiServer {
   private readonly errors: ErrorRegistry;
   private readonly throttle: Throttle;
   private readonly handlers: Readonly<Record<string, Handler>>;
+  /** Failed authentications per client address. */
+  private readonly failures: Throttle;
+  /** The Signer API first, then the other restJson1 services. */
+  private readonly mounts: Mount[];
   private server: Server | undefined;
 
   /** @throws Error when a model operation has no handler (a wiring mistake fails at start). */
@@ -91,6 +164,14 @@ export class ApiServer {
     this.codec = new Codec(deps.model);
     this.errors = new ErrorRegistry(deps.model);
     this.throttle = new Throttle(deps.throttle.ratePerSecond, deps.throttle.burst);
+    this.failures = new Throttle(deps.limits.authFailures.ratePerSecond, deps.limits.authFailures.burst);
+    this.mounts = [{ service: undefined, signingNames: [deps.model.metadata.signingName], eventSource: 'signer.amazonaws.com', router: this.router, codec: this.codec, errors: this.errors }];
+    for (const service of deps.services ?? []) {
+      checkHandlers(service.model, service.handlers, `${service.model.metadata.serviceId} API`);
+      const errors = new ErrorRegistry(service.model);
+      for (const type of Object.values(service.errorTypes)) errors.create(type, ''); // fails at start-up, not on a request
+      this.mounts.push({ service, signingNames: service.signingNames, eventSource: service.eventSource, router: new Router(service.model), codec: new Codec(service.model, { wholePatterns: true }), errors });
+    }
   }
 
   get errorRegistry(): ErrorRegistry {
@@ -100,8 +181,7 @@ export class ApiServer {
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((req, res) => void this.handle(req, res));
-      server.keepAliveTimeout = 65_000;
+      const server = createLimitedServer(this.deps.limits, (req, res) => void this.handle(req, res));
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
@@ -136,9 +216,33 @@ export class ApiServer {
     this.send(res, requestId, e.status, JSON.stringify(body), e.type);
   }
 
+  /** Refuses JSON nested deeper than the limit, measured on the raw text before any parser recurses. */
+  private checkJsonDepth(body: Buffer): void {
+    const max = this.deps.limits.maxJsonDepth;
+    if (jsonDepth(body.toString('utf8'), max) > max) {
+      throw new InputError('serialization', [`The request body nests deeper than ${max} levels.`]);
+    }
+  }
+
   /** Turns anything thrown into the error response a client should see; internals go to the log only. */
-  private toApiError(e: unknown, requestId: string, target?: TargetService): ApiError {
+  private toApiError(e: unknown, requestId: string, target?: TargetService, req?: IncomingMessage, mount?: Mount): ApiError {
     if (e instanceof ApiError) return e;
+    if (e instanceof BodyTooLarge) {
+      return this.errors.create('RequestEntityTooLargeException', `The request body exceeds ${this.deps.maxBodyBytes} bytes.`);
+    }
+    if (isClientAbort(e, req)) {
+      this.deps.logger.debug('client went away', { requestId, reason: e instanceof Error ? e.message : String(e) });
+      return new ApiError('ClientAborted', 0, 'The client closed the connection.');
+    }
+    const rest = mount?.service;
+    if (rest) {
+      const mapped = rest.mapError(e);
+      if (mapped) return mapped;
+      if (e instanceof AuthError) return mount!.errors.create(AUTH_ERROR_TYPES[e.code], e.message);
+      if (e instanceof InputError) return mount!.errors.create(e.kind === 'serialization' ? rest.errorTypes.serialization : rest.errorTypes.validation, e.message);
+      this.deps.logger.error('internal error', { requestId, error: e instanceof Error ? e.stack : String(e) });
+      return mount!.errors.create(rest.errorTypes.internal, 'An internal error occurred. Quote the request id when reporting it.');
+    }
     if (e instanceof SignerError) return this.errors.create(e.code, e.message);
     if (e instanceof AuthError) return this.errors.create(AUTH_ERROR_TYPES[e.code], e.message);
     if (e instanceof InputError) {
@@ -152,6 +256,9 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    // A client that hangs up must not crash the process; the body reader sees the error.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
@@ -160,47 +267,67 @@ export class ApiServer {
     const sourceIPAddress = req.socket.remoteAddress ?? 'unknown';
     const userAgent = (req.headers['x-amz-user-agent'] ?? req.headers['user-agent']) as string | undefined;
 
-    let body: Buffer;
-    try {
-      body = await readBody(req, this.deps.maxBodyBytes);
-    } catch (e) {
-      res.setHeader('connection', 'close');
-      if (e instanceof BodyTooLarge) {
-        return this.sendError(res, requestId, this.errors.create('RequestEntityTooLargeException', `The request body exceeds ${this.deps.maxBodyBytes} bytes.`));
-      }
-      return this.sendError(res, requestId, this.toApiError(e, requestId));
+    if (method === 'GET' && rawPath === '/ping') {
+      if (!declaredAtMost(req, 0)) res.setHeader('connection', 'close');
+      return this.send(res, requestId, 200, '{"status":"ok"}');
     }
-
-    if (method === 'GET' && rawPath === '/ping') return this.send(res, requestId, 200, '{"status":"ok"}');
 
     const targetHeader = req.headers['x-amz-target'];
     const target =
       typeof targetHeader === 'string' && method === 'POST' && rawPath === '/'
         ? this.deps.targets?.find((t) => targetHeader.startsWith(t.prefix + '.'))
         : undefined;
-    const route = target ? undefined : this.router.match(method, rawPath);
-    const eventName = target ? String(targetHeader).slice(target.prefix.length + 1) : route?.op.name ?? 'UnknownOperation';
-    const eventSource = target ? target.eventSource : 'signer.amazonaws.com';
+    // Every restJson1 service whose model has this method + path; more than one only for IoT vs the Jobs data plane.
+    const candidates = target
+      ? []
+      : this.mounts.flatMap((m) => {
+          const r = m.router.match(method, rawPath);
+          return r ? [{ mount: m, route: r }] : [];
+        });
+    let chosen = candidates[0];
+    let eventName = target ? String(targetHeader).slice(target.prefix.length + 1) : chosen?.route.op.name ?? 'UnknownOperation';
+    let eventSource = target ? target.eventSource : chosen?.mount.eventSource ?? 'signer.amazonaws.com';
     let verified: VerifiedRequest | undefined;
     let input: Record<string, unknown> | undefined;
+    // A state-changing call's audit scope: the store commits its record with the change (events/audit-trail.ts).
+    const durable = !READ_ONLY.test(eventName);
+    let scope: PendingAudit | undefined;
+    const auditBase = () => ({
+      eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
+      accessKeyId: verified?.credential.accessKeyId, sourceIPAddress, userAgent, requestId,
+      requestParameters: target ? target.auditParameters?.(eventName, input) ?? input : input,
+    });
+    let body: Buffer | undefined;
     try {
-      if (!target && !route) {
+      if (!target && !chosen) {
         throw this.errors.create('UnknownOperationException', `No operation matches ${method} ${rawPath}.`);
       }
-      verified = await verifySigV4(
-        { method, rawPath, rawQuery, headers: req.headers },
-        {
-          services: [target ? target.signingName : this.deps.model.metadata.signingName],
-          region: this.deps.region,
-          lookup: this.deps.lookup,
-          bodySha256: createHash('sha256').update(body).digest('hex'),
-          uriEscapePath: true,
-          maxSkewMs: this.deps.maxClockSkewMs,
-        },
-      );
+      const signed = { method, rawPath, rawQuery, headers: req.headers };
+      const verifyOpts: VerifyOptions = {
+        services: target ? [target.signingName] : candidates.flatMap((c) => c.mount.signingNames),
+        region: this.deps.region,
+        lookup: this.deps.lookup,
+        uriEscapePath: true,
+        maxSkewMs: this.deps.maxClockSkewMs,
+        requireHexPayloadHash: true,
+      };
+      // Headers first: a request that cannot be authentic is refused before its body is read.
+      const prechecked: PrecheckedRequest = await precheckSigV4(signed, verifyOpts);
+      body = await readBody(req, this.deps.maxBodyBytes).catch((e: unknown) => {
+        if (e instanceof BodyTooLarge) res.setHeader('connection', 'close');
+        throw e;
+      });
+      verified = await verifySigV4(signed, { ...verifyOpts, bodySha256: createHash('sha256').update(body).digest('hex') }, prechecked);
+      if (candidates.length > 1) {
+        // Paths shared by IoT and the Jobs data plane (all reads): the scope's service name picks the model.
+        const service = verified.service;
+        chosen = candidates.find((c) => c.mount.signingNames.includes(service)) ?? chosen;
+        eventName = chosen!.route.op.name;
+        eventSource = chosen!.mount.eventSource;
+      }
       const caller = { accountId: verified.credential.accountId, principalArn: verified.credential.principalArn };
       if (!this.throttle.take(caller.accountId, eventName)) {
-        throw this.errors.create('TooManyRequestsException', 'Rate exceeded.');
+        throw (chosen?.mount ?? this.mounts[0]!).errors.create(chosen?.mount.service?.errorTypes.throttling ?? 'TooManyRequestsException', 'Rate exceeded.');
       }
       let responseBody: string;
       let status = 200;
@@ -209,6 +336,7 @@ export class ApiServer {
         if (!handler) throw this.errors.create('UnknownOperationException', `${target.prefix} has no operation ${eventName}.`);
         let parsed: unknown = {};
         if (body.length) {
+          this.checkJsonDepth(body);
           try {
             parsed = JSON.parse(body.toString('utf8'));
           } catch {
@@ -216,44 +344,70 @@ export class ApiServer {
           }
         }
         input = parsed as Record<string, unknown>;
-        const out = await handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region });
+        if (durable) scope = this.deps.audit.open(auditBase());
+        const out = await this.deps.audit.within(scope, () =>
+          handler(parsed, { accountId: caller.accountId, arn: caller.principalArn, region: this.deps.region }),
+        );
         responseBody = JSON.stringify(out ?? {});
       } else {
-        const op = route!.op;
-        input = this.codec.parseInput(op.input, {
-          labels: route!.labels,
+        const { mount, route } = chosen!;
+        const op = route.op;
+        this.checkJsonDepth(body);
+        input = mount.codec.parseInput(op.input, {
+          labels: route.labels,
           query: parseRawQuery(rawQuery),
           headers: req.headers,
           body: body.toString('utf8'),
         });
-        const out = await this.handlers[op.name]!(this.deps.service, caller, input);
-        responseBody = this.codec.serializeOutput(op.output, out);
+        if (durable) scope = this.deps.audit.open(auditBase());
+        const rest = mount.service;
+        const out = await this.deps.audit.within(scope, async () =>
+          rest ? rest.handlers[op.name]!({ ...caller, region: this.deps.region }, input!) : this.handlers[op.name]!(this.deps.service, caller, input!),
+        );
+        responseBody = mount.codec.serializeOutput(op.output, out);
         status = op.http.responseCode ?? 200;
       }
-      // Calls that change state answer after their audit record is committed; reads join a short batch.
-      const durable = !READ_ONLY.test(eventName);
-      const audited = this.deps.audit.record(
-        {
-          eventName, eventSource, accountId: caller.accountId, principalArn: caller.principalArn, accessKeyId: verified.credential.accessKeyId,
-          sourceIPAddress, userAgent, requestId, requestParameters: input,
-        },
-        { durable },
-      );
-      if (durable) await audited;
-      else audited.catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
+      // A state-changing call answers after its record is committed (with its change, or alone if it
+      // changed nothing); reads join a short batch.
+      if (scope) await this.deps.audit.settle(scope);
+      else {
+        this.deps.audit
+          .record(auditBase(), { durable: false })
+          .catch((e: unknown) => this.deps.logger.error('audit write failed', { requestId, error: String(e) }));
+      }
       this.send(res, requestId, status, responseBody, undefined);
     } catch (e) {
-      const err = this.toApiError(e, requestId, target);
-      try {
-        await this.deps.audit.record({
-          eventName, eventSource, accountId: verified?.credential.accountId, principalArn: verified?.credential.principalArn,
-          accessKeyId: verified?.credential.accessKeyId, sourceIPAddress, userAgent, requestId,
-          requestParameters: input, errorCode: err.type, errorMessage: err.message,
-        });
-      } catch (auditError) {
-        this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
+      if (scope) scope.closed = true;
+      const err = this.toApiError(e, requestId, target, req, chosen?.mount);
+      if (err.status === 0) return; // the client went away: nobody to answer
+      const authFailed = verified === undefined;
+      if (authFailed && !this.failures.take(sourceIPAddress, 'auth')) {
+        // Too many failures from this address: counted like any unauthenticated failure (no row of its
+        // own), answered, and the connection dropped.
+        this.deps.audit.unauthenticated({ ...auditBase(), errorCode: 'TooManyRequestsException', errorMessage: 'Too many failed authentications from this address.' });
+        res.setHeader('connection', 'close');
+        return this.sendError(res, requestId, this.errors.create('TooManyRequestsException', 'Too many failed authentications from this address.'), target !== undefined);
       }
-      this.sendError(res, requestId, err, target !== undefined);
+      if (body === undefined && !(e instanceof BodyTooLarge)) {
+        // Refused on its headers: read a small body so the connection stays usable, never a large one.
+        if (declaredAtMost(req, this.deps.limits.unauthenticatedMaxBodyBytes)) {
+          await readBody(req, this.deps.limits.unauthenticatedMaxBodyBytes).catch(() => res.setHeader('connection', 'close'));
+        } else res.setHeader('connection', 'close');
+      }
+      if (scope?.written) {
+        // The change and its record are committed; what failed came after. The log ties the error to the request id.
+        this.deps.logger.error('state-changing call failed after its change was committed', { requestId, eventName, errorCode: err.type });
+      } else if (!verified) {
+        // Unauthenticated: counted per minute and reason, a few sampled; never one row per request.
+        this.deps.audit.unauthenticated({ ...auditBase(), errorCode: err.type, errorMessage: err.message });
+      } else {
+        try {
+          await this.deps.audit.record({ ...auditBase(), errorCode: err.type, errorMessage: err.message });
+        } catch (auditError) {
+          this.deps.logger.error('audit write failed', { requestId, error: String(auditError) });
+        }
+      }
+      if (!req.socket.destroyed) this.sendError(res, requestId, err, target !== undefined);
     }
   }
 }

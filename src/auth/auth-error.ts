@@ -5,7 +5,9 @@ export type AuthErrorCode =
   | 'UnrecognizedClient'
   | 'InvalidSignature'
   | 'SignatureExpired'
-  | 'WrongScope';
+  | 'WrongScope'
+  /** An `x-amz-*` header the signature does not cover (S3's rule). */
+  | 'UnsignedHeaders';
 
 /** The one error type of `src/auth`. Messages never carry secrets or signatures. */
 export class AuthError extends Error {

@@ -2,6 +2,7 @@
 export { AuthError, type AuthErrorCode } from './auth-error.js';
 export {
   verifySigV4,
+  precheckSigV4,
   parseRawQuery,
   deriveSigningKey,
   sha256Hex,
@@ -10,4 +11,5 @@ export {
   type SignedRequest,
   type VerifyOptions,
   type VerifiedRequest,
+  type PrecheckedRequest,
 } from './sigv4-verify.js';

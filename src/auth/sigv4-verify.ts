@@ -43,6 +43,31 @@ export interface VerifyOptions {
   now?: Date;
   /** Allowed clock difference; AWS allows 15 minutes. */
   maxSkewMs?: number;
+  /**
+   * S3's rule: every `x-amz-*` header on the request must be listed in SignedHeaders (or, presigned,
+   * in X-Amz-SignedHeaders); otherwise the request is refused as `UnsignedHeaders`. `x-amz-date` and
+   * `x-amz-content-sha256` are exempt: the string to sign covers them whether listed or not.
+   */
+  requireSignedAmzHeaders?: boolean;
+  /**
+   * The Signer and ACM rule: a payload hash the client declares (`x-amz-content-sha256`, or the
+   * presigned `X-Amz-Content-Sha256`) must be 64 lowercase hex digits — no UNSIGNED-PAYLOAD, no
+   * STREAMING-* — so a signature always covers the body.
+   */
+  requireHexPayloadHash?: boolean;
+}
+
+/**
+ * The result of {@link precheckSigV4}: the request's authentication is well-formed, in scope, in
+ * time, and names a known access key. The signature itself is not checked yet.
+ */
+export interface PrecheckedRequest {
+  readonly credential: CredentialRecord;
+  /** @internal what {@link verifySigV4} needs to finish. */
+  readonly parsed: ParsedAuth;
+  /** @internal */
+  readonly query: Record<string, string | string[]>;
+  readonly signingDate: Date;
 }
 
 /** What a verified request proves. */
@@ -68,7 +93,8 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
-interface ParsedAuth {
+/** The authentication fields of a request (Authorization header or presigned query). */
+export interface ParsedAuth {
   accessKeyId: string;
   date: string;
   region: string;
@@ -183,13 +209,16 @@ function parseAmzDate(amzDate: string): Date {
   return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
 }
 
+/** Headers SigV4 covers even when SignedHeaders does not list them. */
+const COVERED_ANYWAY = new Set(['x-amz-date', 'x-amz-content-sha256']);
+
 /**
- * Verifies an AWS Signature Version 4 request (Authorization header or presigned query).
- * The canonical request is built by `@smithy/signature-v4`, restricted to exactly the headers
- * the client listed in SignedHeaders, so our signature is the client's if and only if the
- * request is what the client signed.
+ * The checks that need only the request line and headers, cheapest first: the authentication's
+ * form, scope and date, the rules of {@link VerifyOptions}, and that the access key exists. A
+ * server runs these before reading a body, so a request that cannot be authentic is refused
+ * without holding its bytes.
  */
-export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Promise<VerifiedRequest> {
+export async function precheckSigV4(req: SignedRequest, opts: VerifyOptions): Promise<PrecheckedRequest> {
   const parsedQuery = parseRawQuery(req.rawQuery);
   const authorization = headerValue(req.headers, 'authorization');
   let parsed: ParsedAuth;
@@ -210,6 +239,19 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
   for (const h of ['host']) {
     if (!parsed.signedHeaders.includes(h)) throw new AuthError('IncompleteSignature', `SignedHeaders must include ${h}.`);
   }
+  if (opts.requireSignedAmzHeaders) {
+    const signed = new Set(parsed.signedHeaders);
+    const unsigned = Object.keys(req.headers).filter((h) => h.startsWith('x-amz-') && !signed.has(h) && !COVERED_ANYWAY.has(h));
+    if (unsigned.length) {
+      throw new AuthError('UnsignedHeaders', `There were headers present in the request which were not signed: ${unsigned.slice(0, 8).join(', ').slice(0, 300)}`);
+    }
+  }
+  if (opts.requireHexPayloadHash) {
+    const declared = headerValue(req.headers, 'x-amz-content-sha256') ?? (parsed.presigned ? parsedQuery['X-Amz-Content-Sha256'] : undefined);
+    if (declared !== undefined && (typeof declared !== 'string' || !/^[0-9a-f]{64}$/.test(declared))) {
+      throw new AuthError('InvalidSignature', 'x-amz-content-sha256 must be the hex SHA-256 of the request body.');
+    }
+  }
 
   const now = opts.now ?? new Date();
   const skew = opts.maxSkewMs ?? FIFTEEN_MINUTES;
@@ -228,6 +270,18 @@ export async function verifySigV4(req: SignedRequest, opts: VerifyOptions): Prom
 
   const credential = await opts.lookup(parsed.accessKeyId);
   if (!credential) throw new AuthError('UnrecognizedClient', 'The security token included in the request is invalid.');
+  return { credential, parsed, query: parsedQuery, signingDate };
+}
+
+/**
+ * Verifies an AWS Signature Version 4 request (Authorization header or presigned query).
+ * The canonical request is built by `@smithy/signature-v4`, restricted to exactly the headers
+ * the client listed in SignedHeaders, so our signature is the client's if and only if the
+ * request is what the client signed. Pass the result of {@link precheckSigV4} when the caller
+ * already ran it (before reading the body).
+ */
+export async function verifySigV4(req: SignedRequest, opts: VerifyOptions, prechecked?: PrecheckedRequest): Promise<VerifiedRequest> {
+  const { credential, parsed, query: parsedQuery } = prechecked ?? (await precheckSigV4(req, opts));
 
   const clientPayloadHash = headerValue(req.headers, 'x-amz-content-sha256');
   let payloadHash: string;

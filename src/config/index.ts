@@ -1,3 +1,3 @@
 /** The one typed configuration object: defaults, file, environment, flags. */
-export type { Config, DatabaseConfig, KeyBackendConfig, PortConfig } from './config.types.js';
-export { loadConfig, ConfigError, DEFAULTS, type ConfigInput } from './load-config.js';
+export type { Config, DatabaseConfig, KeyBackendConfig, LimitsConfig, PortConfig } from './config.types.js';
+export { loadConfig, ConfigError, DEFAULTS, ENVIRONMENT_VARIABLES, type ConfigInput } from './load-config.js';

@@ -14,6 +14,17 @@ describe('loadConfig', () => {
     expect(c.events).toEqual({});
     expect(Object.isFrozen(c) && Object.isFrozen(c.api) && Object.isFrozen(c.throttle)).toBe(true);
   });
+  it('limits: safe defaults, every one settable from the environment, frozen', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.limits).toEqual({
+      headersTimeoutMs: 10_000, apiRequestTimeoutMs: 30_000, s3RequestTimeoutMs: 3_600_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000,
+      maxConnectionsPerIp: 64, unauthenticatedMaxBodyBytes: 16_384, authFailures: { ratePerSecond: 10, burst: 50 }, maxJsonDepth: 32,
+      xml: { maxBytes: 2 * 1024 * 1024, maxElements: 100_000, maxDepth: 16 },
+    });
+    expect(Object.isFrozen(c.limits.xml)).toBe(true);
+    const d = loadConfig({ env: { SIGNER_IDLE_TIMEOUT_MS: '400', SIGNER_AUTH_FAILURE_RPS: '0.5', SIGNER_MAX_XML_DEPTH: '8' } });
+    expect([d.limits.idleTimeoutMs, d.limits.authFailures.ratePerSecond, d.limits.xml.maxDepth]).toEqual([400, 0.5, 8]);
+  });
   it('precedence: defaults < file < environment < flags', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'signer.json');
@@ -34,6 +45,10 @@ describe('loadConfig', () => {
     [{ SIGNER_EVENTS_WEBHOOK_URL: 'http://127.0.0.1:1/h' }, /SIGNER_EVENTS_WEBHOOK_SECRET .* is required/],
     [{ SIGNER_EVENTS_MQTT_URL: 'http://broker' }, /must be an mqtt:\/\/ or mqtts:\/\/ URL/],
     [{ SIGNER_PKCS11_LIBRARY: '/usr/lib/x.so' }, /needs SIGNER_PKCS11_TOKEN_LABEL and SIGNER_PKCS11_PIN/],
+    [{ SIGNER_IDLE_TIMEOUT_MS: '0' }, /SIGNER_IDLE_TIMEOUT_MS must be an integer from 100/],
+    [{ SIGNER_MAX_JSON_DEPTH: '2.5' }, /SIGNER_MAX_JSON_DEPTH must be an integer/],
+    [{ SIGNER_AUTH_FAILURE_RPS: '-1' }, /SIGNER_AUTH_FAILURE_RPS must be a number from 0/],
+    [{ SIGNER_UNAUTHENTICATED_MAX_BODY_BYTES: '1048576', SIGNER_MAX_BODY_BYTES: '65536' }, /must not exceed SIGNER_MAX_BODY_BYTES/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ env })).toThrow(ConfigError);
     expect(() => loadConfig({ env })).toThrow(message);

@@ -27,7 +27,44 @@ export interface ConfigInput {
   pkcs11Library?: string;
   pkcs11TokenLabel?: string;
   pkcs11Pin?: string;
+  mqttTlsPort?: number;
+  mqttPort?: number;
+  mqttUrl?: string;
+  mqttCaFile?: string;
+  mqttCertFile?: string;
+  mqttKeyFile?: string;
+  headersTimeoutMs?: number;
+  apiRequestTimeoutMs?: number;
+  s3RequestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  maxConnectionsPerIp?: number;
+  unauthenticatedMaxBodyBytes?: number;
+  authFailureRatePerSecond?: number;
+  authFailureBurst?: number;
+  maxJsonDepth?: number;
+  maxXmlBytes?: number;
+  maxXmlElements?: number;
+  maxXmlDepth?: number;
 }
+
+/** Limit options: JSON key, environment variable, default, smallest and largest accepted value. */
+const LIMITS = [
+  ['headersTimeoutMs', 'SIGNER_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000],
+  ['apiRequestTimeoutMs', 'SIGNER_API_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000],
+  ['s3RequestTimeoutMs', 'SIGNER_S3_REQUEST_TIMEOUT_MS', 3_600_000, 100, 86_400_000],
+  ['idleTimeoutMs', 'SIGNER_IDLE_TIMEOUT_MS', 30_000, 100, 3_600_000],
+  ['keepAliveTimeoutMs', 'SIGNER_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000],
+  ['maxConnectionsPerIp', 'SIGNER_MAX_CONNECTIONS_PER_IP', 64, 1, 100_000],
+  ['unauthenticatedMaxBodyBytes', 'SIGNER_UNAUTHENTICATED_MAX_BODY_BYTES', 16 * 1024, 0, 1024 * 1024],
+  ['authFailureRatePerSecond', 'SIGNER_AUTH_FAILURE_RPS', 10, 0, 1_000_000],
+  ['authFailureBurst', 'SIGNER_AUTH_FAILURE_BURST', 50, 1, 1_000_000],
+  ['maxJsonDepth', 'SIGNER_MAX_JSON_DEPTH', 32, 4, 1000],
+  ['maxXmlBytes', 'SIGNER_MAX_XML_BYTES', 2 * 1024 * 1024, 8192, 64 * 1024 * 1024],
+  ['maxXmlElements', 'SIGNER_MAX_XML_ELEMENTS', 100_000, 16, 10_000_000],
+  ['maxXmlDepth', 'SIGNER_MAX_XML_DEPTH', 16, 4, 1000],
+] as const satisfies readonly (readonly [keyof ConfigInput, string, number, number, number])[];
+type LimitKey = (typeof LIMITS)[number][0];
 
 /** The defaults: everything embedded, on loopback, under ./data. */
 export const DEFAULTS = Object.freeze({
@@ -36,12 +73,17 @@ export const DEFAULTS = Object.freeze({
   region: 'us-east-1',
   port: 8080,
   s3Port: 9000,
+  mqttTlsPort: 8883,
+  mqttPort: 1883,
   throttleRatePerSecond: 200,
   throttleBurst: 400,
   maxBodyBytes: 1024 * 1024,
   maxClockSkewMs: 15 * 60 * 1000,
   logLevel: 'info' as Config['logLevel'],
 });
+
+/** The limit defaults, by option name (docs/config.md lists them). */
+export const LIMIT_DEFAULTS: Readonly<Record<LimitKey, number>> = Object.freeze(Object.fromEntries(LIMITS.map(([key, , d]) => [key, d])) as Record<LimitKey, number>);
 
 /** Environment variables and the option each sets. `process.env` is read only by the caller of loadConfig. */
 const ENV: Record<string, keyof ConfigInput> = {
@@ -63,8 +105,17 @@ const ENV: Record<string, keyof ConfigInput> = {
   SIGNER_PKCS11_LIBRARY: 'pkcs11Library',
   SIGNER_PKCS11_TOKEN_LABEL: 'pkcs11TokenLabel',
   SIGNER_PKCS11_PIN: 'pkcs11Pin',
+  SIGNER_MQTT_TLS_PORT: 'mqttTlsPort',
+  SIGNER_MQTT_PORT: 'mqttPort',
+  SIGNER_MQTT_URL: 'mqttUrl',
+  SIGNER_MQTT_CA_FILE: 'mqttCaFile',
+  SIGNER_MQTT_CERT_FILE: 'mqttCertFile',
+  SIGNER_MQTT_KEY_FILE: 'mqttKeyFile',
+  ...Object.fromEntries(LIMITS.map(([key, env]) => [env, key])),
 };
-const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries']);
+/** Every environment variable the configuration reads (the CLI's help lists them all). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(ENV));
+const NUMERIC = new Set<keyof ConfigInput>(['port', 's3Port', 'mqttTlsPort', 'mqttPort', 'throttleRatePerSecond', 'throttleBurst', 'maxBodyBytes', 'eventsWebhookRetries', ...LIMITS.map(([key]) => key)]);
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 
 function fromEnv(env: Record<string, string | undefined>): { input: ConfigInput; source: Map<keyof ConfigInput, string> } {
@@ -145,12 +196,53 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     events.mqtt = { url: merged.eventsMqttUrl, topic: merged.eventsMqttTopic ?? 'signer/events' };
   }
 
+  const limit = {} as Record<LimitKey, number>;
+  for (const [key, envName, fallback, min, max] of LIMITS) {
+    const v = merged[key] ?? fallback;
+    const whole = key !== 'authFailureRatePerSecond'; // a refill rate may be fractional (0.1 = one per 10 s)
+    if (typeof v !== 'number' || !Number.isFinite(v) || (whole && !Number.isInteger(v)) || v < min || v > max) {
+      throw new ConfigError(`${setBy(key, key) ?? envName} must be ${whole ? 'an integer' : 'a number'} from ${min} to ${max}, got ${v}.`);
+    }
+    limit[key] = v;
+  }
+  if (limit.unauthenticatedMaxBodyBytes > maxBodyBytes) throw new ConfigError('SIGNER_UNAUTHENTICATED_MAX_BODY_BYTES must not exceed SIGNER_MAX_BODY_BYTES.');
+  const limits: Config['limits'] = {
+    headersTimeoutMs: limit.headersTimeoutMs,
+    apiRequestTimeoutMs: limit.apiRequestTimeoutMs,
+    s3RequestTimeoutMs: limit.s3RequestTimeoutMs,
+    idleTimeoutMs: limit.idleTimeoutMs,
+    keepAliveTimeoutMs: limit.keepAliveTimeoutMs,
+    maxConnectionsPerIp: limit.maxConnectionsPerIp,
+    unauthenticatedMaxBodyBytes: limit.unauthenticatedMaxBodyBytes,
+    authFailures: { ratePerSecond: limit.authFailureRatePerSecond, burst: limit.authFailureBurst },
+    maxJsonDepth: limit.maxJsonDepth,
+    xml: { maxBytes: limit.maxXmlBytes, maxElements: limit.maxXmlElements, maxDepth: limit.maxXmlDepth },
+  };
+
   let keys: Config['keys'] = { kind: 'file' };
   if (merged.pkcs11Library) {
     if (!merged.pkcs11TokenLabel || merged.pkcs11Pin === undefined) {
       throw new ConfigError('SIGNER_PKCS11_LIBRARY needs SIGNER_PKCS11_TOKEN_LABEL and SIGNER_PKCS11_PIN.');
     }
     keys = { kind: 'pkcs11', libraryPath: merged.pkcs11Library, tokenLabel: merged.pkcs11TokenLabel, pin: String(merged.pkcs11Pin) };
+  }
+
+  let mqtt: Config['mqtt'];
+  if (merged.mqttUrl) {
+    if (!/^(mqtts?|wss?):\/\//.test(merged.mqttUrl)) throw new ConfigError('SIGNER_MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL.');
+    if ((merged.mqttCertFile === undefined) !== (merged.mqttKeyFile === undefined)) throw new ConfigError('SIGNER_MQTT_CERT_FILE and SIGNER_MQTT_KEY_FILE go together.');
+    mqtt = {
+      kind: 'external',
+      url: merged.mqttUrl,
+      ...(merged.mqttCaFile ? { caFile: merged.mqttCaFile } : {}),
+      ...(merged.mqttCertFile && merged.mqttKeyFile ? { certFile: merged.mqttCertFile, keyFile: merged.mqttKeyFile } : {}),
+    };
+  } else {
+    mqtt = {
+      kind: 'embedded',
+      tls: port(merged.mqttTlsPort, DEFAULTS.mqttTlsPort, setBy('mqttTlsPort', '--mqtt-tls-port'), 'SIGNER_MQTT_TLS_PORT'),
+      plain: port(merged.mqttPort, DEFAULTS.mqttPort, setBy('mqttPort', '--mqtt-port'), 'SIGNER_MQTT_PORT'),
+    };
   }
 
   return deepFreeze<Config>({
@@ -164,7 +256,9 @@ export function loadConfig(opts: { env?: Record<string, string | undefined>; fla
     throttle: { ratePerSecond: rate, burst },
     maxBodyBytes,
     maxClockSkewMs: DEFAULTS.maxClockSkewMs,
+    limits,
     logLevel,
     events,
+    mqtt,
   });
 }

@@ -1,8 +1,8 @@
 import { isKeysError, type CertificateManager } from '../keys/index.js';
 import { isObjectsError, type ObjectStore } from '../objects/index.js';
 import type { Logger } from '../log/index.js';
-import { SignerError, arns, type PlatformRegistry, type RegisteredPlatform, type SigningEngine } from '../signer/index.js';
-import type { JobRecord, StateStore } from '../store/index.js';
+import { SignerError, arns, authorizeOnProfile, type PlatformRegistry, type RegisteredPlatform, type SigningEngine } from '../signer/index.js';
+import { outsideAuditScope, type JobRecord, type StateStore } from '../store/index.js';
 import { PlatformInputError, type HashAlgorithm, type SigningKey } from '../../platforms/platform.types.js';
 
 /** Publishes a job's status change (EventBridge "Signer Job Status Change"); failures are logged, never fatal. */
@@ -62,6 +62,14 @@ export class JobRunner implements SigningEngine {
       if ((await objects.getBucketVersioning(src.bucketName)) !== 'Enabled') {
         throw new SignerError('ValidationException', `Source bucket ${src.bucketName} must have versioning enabled.`);
       }
+      // The same holds for a 'null' version in a bucket whose versioning was enabled later: suspending
+      // versioning lets a PUT overwrite it, so the job's provenance would not be fixed (docs/signing.md).
+      if (src.version === 'null') {
+        throw new SignerError(
+          'ValidationException',
+          `Source version 'null' (an object written before versioning was enabled) cannot be signed: it can be overwritten. Copy the object to get a real version id.`,
+        );
+      }
       const info = await objects.headObject(src.bucketName, src.key, { versionId: src.version });
       const max = this.platform(job).descriptor.maxSizeInMB * MB;
       if (info.size > max) {
@@ -120,7 +128,8 @@ export class JobRunner implements SigningEngine {
     while (!this.stopped && this.running < this.deps.concurrency && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.running++;
-      void this.run(id).finally(() => {
+      // The job's writes are the runner's, not part of the call that queued it (and its audit record).
+      void outsideAuditScope(() => this.run(id)).finally(() => {
         this.running--;
         this.pump();
         if (this.queue.length === 0 && this.running === 0) for (const r of this.idle.splice(0)) r();
@@ -135,14 +144,15 @@ export class JobRunner implements SigningEngine {
     const lockKey = `${job.jobOwner}/${job.profileName}/${job.profileVersion}`;
     let pending = this.serverKeyLocks.get(lockKey);
     if (!pending) {
-      pending = (async () => {
+      // A server key is shared by every later job of the version: its issuance is not the change of the call that needed it first.
+      pending = outsideAuditScope(async () => {
         const version = await store.getProfileVersion(job.jobOwner, job.profileName, job.profileVersion);
         if (!version) throw new Error('profile version vanished');
         if (version.serverCertificateArn) return version.serverCertificateArn;
         const issued = await keys.issueServerKey({ accountId: job.jobOwner, region, profileName: job.profileName });
         await store.updateProfileVersion({ ...version, serverCertificateArn: issued.certificateArn });
         return issued.certificateArn;
-      })();
+      });
       this.serverKeyLocks.set(lockKey, pending);
       pending.catch(() => this.serverKeyLocks.delete(lockKey));
     }
@@ -172,12 +182,53 @@ export class JobRunner implements SigningEngine {
     };
   }
 
+  /**
+   * Re-checks, when a job is taken, what StartSigningJob checked when it was queued: the profile
+   * is still Active, the job's profile version is not revoked, and a cross-account invoker still
+   * holds the permission. A job that fails here ends Failed with the reason; nothing is signed.
+   */
+  private async stillMaySign(job: JobRecord): Promise<void> {
+    const { store } = this.deps;
+    const profile = await store.getProfile(job.jobOwner, job.profileName);
+    if (!profile) throw new SignerError('ValidationException', `Signing profile ${job.profileName} no longer exists; the job was not signed.`);
+    if (profile.status !== 'Active') {
+      const why = profile.statusReason ? ` (${profile.statusReason})` : '';
+      throw new SignerError('ValidationException', `Signing profile ${job.profileName} was ${profile.status}${why} before the job was signed; the job was not signed.`);
+    }
+    const version = await store.getProfileVersion(job.jobOwner, job.profileName, job.profileVersion);
+    if (!version) throw new SignerError('ValidationException', `Signing profile version ${job.profileVersion} no longer exists; the job was not signed.`);
+    if (version.revocation) {
+      throw new SignerError(
+        'ValidationException',
+        `Signing profile version ${job.profileVersion} was revoked (${version.revocation.reason}) before the job was signed; the job was not signed.`,
+      );
+    }
+    if (job.jobInvoker !== job.jobOwner) {
+      try {
+        await authorizeOnProfile(
+          { store },
+          { accountId: job.jobInvoker, principalArn: job.requestedBy },
+          job.jobOwner,
+          job.profileName,
+          'signer:StartSigningJob',
+          job.profileVersion,
+        );
+      } catch (e) {
+        if (e instanceof SignerError) {
+          throw new SignerError('AccessDeniedException', `Account ${job.jobInvoker} no longer holds signer:StartSigningJob on signing profile ${job.profileName}; the job was not signed.`);
+        }
+        throw e;
+      }
+    }
+  }
+
   private async run(jobId: string): Promise<void> {
     const { store, objects, logger } = this.deps;
     const job = await store.getJob(jobId);
     if (!job || job.status !== 'InProgress') return;
     let done: JobRecord;
     try {
+      await this.stillMaySign(job);
       const platform = this.platform(job);
       const module = await this.deps.platforms.module(job.platformId);
       const src = job.source!.s3;

@@ -331,6 +331,34 @@ export function createAcmService(deps: AcmServiceDeps): { handlers: Record<AcmOp
   return { handlers };
 }
 
+/** The request members of each ACM operation, as the model names them: the only ones an audit record keeps. */
+const REQUEST_MEMBERS: Record<AcmOperation, readonly string[]> = {
+  ImportCertificate: ['CertificateArn', 'Certificate', 'PrivateKey', 'CertificateChain', 'Tags'],
+  DescribeCertificate: ['CertificateArn'],
+  GetCertificate: ['CertificateArn'],
+  ListCertificates: ['CertificateStatuses', 'Includes', 'NextToken', 'MaxItems', 'SortBy', 'SortOrder'],
+  DeleteCertificate: ['CertificateArn'],
+  AddTagsToCertificate: ['CertificateArn', 'Tags'],
+  ListTagsForCertificate: ['CertificateArn'],
+  RemoveTagsFromCertificate: ['CertificateArn', 'Tags'],
+};
+
+/**
+ * The members of an ACM request that its audit record may keep: the operation's model members
+ * only (an extra member, however large or deep, is dropped unread). Secrets and blobs are
+ * redacted by the audit trail, which also bounds what is kept.
+ */
+export function acmAuditParameters(operation: string, input: unknown): Record<string, unknown> | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const members = REQUEST_MEMBERS[operation as AcmOperation] ?? [];
+  const out: Record<string, unknown> = {};
+  for (const m of members) {
+    const v = (input as Record<string, unknown>)[m];
+    if (v !== undefined) out[m] = v;
+  }
+  return out;
+}
+
 function hashQuery(q: string): string {
   let h = 2166136261;
   for (let i = 0; i < q.length; i++) h = Math.imul(h ^ q.charCodeAt(i), 16777619) >>> 0;

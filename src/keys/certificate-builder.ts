@@ -27,6 +27,9 @@ import {
   id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectKeyIdentifier,
+  id_ce_subjectAltName,
+  GeneralName,
+  SubjectAlternativeName,
   type KeyUsageType,
 } from '@peculiar/asn1-x509';
 import { dnToDer } from './distinguished-name.js';
@@ -51,6 +54,8 @@ export interface CertificateSpec {
   keyUsage: readonly KeyUsageType[];
   /** EKU OIDs; omitted when empty. */
   extendedKeyUsage?: readonly string[];
+  /** subjectAltName entries (TLS server certificates: the names and addresses clients dial). */
+  subjectAltNames?: { dns?: readonly string[]; ip?: readonly string[] };
 }
 
 /** Who signs: the issuer's key and DER name. Omit `nameDer` for a self-signed certificate. */
@@ -108,6 +113,11 @@ export async function buildCertificate(spec: CertificateSpec, issuer: Certificat
     ext(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyIdentifier(spec.publicKeySpki))),
     ext(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(keyIdentifier(issuer.key.publicKeySpki)) })),
   ];
+  const san = [
+    ...(spec.subjectAltNames?.dns ?? []).map((dNSName) => new GeneralName({ dNSName })),
+    ...(spec.subjectAltNames?.ip ?? []).map((ip) => new GeneralName({ iPAddress: ip })),
+  ];
+  if (san.length > 0) extensions.push(ext(id_ce_subjectAltName, false, new SubjectAlternativeName(san)));
   if (spec.extendedKeyUsage && spec.extendedKeyUsage.length > 0) extensions.push(ext(id_ce_extKeyUsage, false, new ExtendedKeyUsage([...spec.extendedKeyUsage])));
   const tbs = new TBSCertificate({
     version: Version.v3,

@@ -6,15 +6,18 @@
  * ECDSA P-256/P-384 or Ed25519; key usage, when present, includes digitalSignature; EKU
  * present and containing codeSigning or anyExtendedKeyUsage [AWS Signer: "Invalid EKU in
  * Certificate. Valid EKU values are CodeSigning or ANY."]; the private key is unencrypted
- * and matches the certificate; a supplied chain certifies the certificate.
+ * and matches the certificate; the certificate is not a CA (basicConstraints CA:TRUE or
+ * keyCertSign); a supplied chain holds at most 10 certificates / 64 KiB and certifies the certificate.
  */
 import { createPrivateKey, X509Certificate as NodeX509, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
+  BasicConstraints,
   Certificate as AsnCertificate,
   ExtendedKeyUsage,
   KeyUsage,
   KeyUsageFlags,
+  id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
 } from '@peculiar/asn1-x509';
@@ -183,6 +186,23 @@ export interface CheckedImport {
   chainDer: Uint8Array[];
 }
 
+/** Most certificates a chain may hold (real code-signing paths are 1–3 deep). */
+export const MAX_CHAIN_CERTIFICATES = 10;
+/** Most bytes of PEM a chain may take. */
+export const MAX_CHAIN_PEM_BYTES = 65_536;
+
+/** Bounds a chain before any of it is parsed: the issuer search below is quadratic in its length. */
+function checkChainBounds(chainPem: string): void {
+  const bytes = Buffer.byteLength(chainPem);
+  if (bytes > MAX_CHAIN_PEM_BYTES) {
+    throw new KeysError('CERT_CHAIN', `The certificate chain is ${bytes} bytes; at most ${MAX_CHAIN_PEM_BYTES} are accepted.`);
+  }
+  const count = chainPem.split('-----BEGIN CERTIFICATE-----').length - 1;
+  if (count > MAX_CHAIN_CERTIFICATES) {
+    throw new KeysError('CERT_CHAIN', `The certificate chain holds ${count} certificates; at most ${MAX_CHAIN_CERTIFICATES} are accepted.`);
+  }
+}
+
 /**
  * Runs every import check on a certificate, its private key and optional chain.
  * @param now - the clock for the validity check
@@ -200,6 +220,13 @@ export function checkCodeSigningImport(input: { certificatePem: string; privateK
   if (facts.keyUsages !== undefined && !facts.keyUsages.includes('DIGITAL_SIGNATURE')) {
     throw new KeysError('CERT_KEY_USAGE', 'Invalid key usage in Certificate. The key usage must include DigitalSignature.');
   }
+  // A CA's key can mint certificates: it is not signing material (docs/keys.md, docs/security.md).
+  if (assertsCa(leafDer) || (facts.keyUsages ?? []).includes('CERTIFICATE_SIGNING')) {
+    throw new KeysError(
+      'CERT_IS_CA',
+      'A CA certificate (basicConstraints CA:TRUE or keyCertSign) cannot be imported as signing material; import a code-signing certificate it issued.',
+    );
+  }
   const ekuOids = (facts.extendedKeyUsages ?? []).map((e) => e.OID);
   if (!ekuOids.includes(OID_CODE_SIGNING) && !ekuOids.includes(OID_ANY_EKU)) throw new KeysError('CERT_EKU', INVALID_EKU_MESSAGE);
 
@@ -210,6 +237,7 @@ export function checkCodeSigningImport(input: { certificatePem: string; privateK
 
   const chainDer: Uint8Array[] = [];
   if (input.chainPem !== undefined && input.chainPem.trim() !== '') {
+    checkChainBounds(input.chainPem);
     const pool = parsePemCertificates(input.chainPem, 'certificate chain').map((d) => ({ der: d, x: new NodeX509(d) }));
     let cur = leaf;
     for (;;) {
@@ -227,6 +255,16 @@ export function checkCodeSigningImport(input: { certificatePem: string; privateK
     for (const rest of pool) chainDer.push(rest.der);
   }
   return { facts, leafDer, chainDer };
+}
+
+/**
+ * Whether basicConstraints says cA=TRUE. Node's `X509Certificate.ca` is OpenSSL's X509_check_ca,
+ * which answers false for CA:TRUE without keyCertSign; the extension itself is what we refuse.
+ */
+function assertsCa(der: Uint8Array): boolean {
+  const asn = AsnConvert.parse(der, AsnCertificate);
+  const ext = (asn.tbsCertificate.extensions ?? []).find((e) => e.extnID === id_ce_basicConstraints);
+  return ext !== undefined && AsnConvert.parse(ext.extnValue.buffer, BasicConstraints).cA === true;
 }
 
 function safeVerify(child: NodeX509, issuer: NodeX509): boolean {

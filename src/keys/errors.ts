@@ -23,6 +23,7 @@ export type KeysErrorCode =
   | 'CERT_KEY_USAGE'
   | 'CERT_EKU'
   | 'CERT_CHAIN'
+  | 'CERT_IS_CA'
   | 'KEY_MALFORMED'
   | 'KEY_ENCRYPTED'
   | 'KEY_MISMATCH'
@@ -63,7 +64,8 @@ export const KEYS_ERRORS: Readonly<Record<KeysErrorCode, KeysErrorInfo>> = Objec
   CERT_EXPIRED: { awsType: 'ValidationException', httpStatus: 400, description: 'The certificate\'s notAfter is in the past.' },
   CERT_KEY_USAGE: { awsType: 'ValidationException', httpStatus: 400, description: 'The key usage extension does not allow digitalSignature.' },
   CERT_EKU: { awsType: 'ValidationException', httpStatus: 400, description: 'The extended key usage is neither codeSigning nor anyExtendedKeyUsage.' },
-  CERT_CHAIN: { awsType: 'ValidationException', httpStatus: 400, description: 'The certificate chain is malformed or does not certify the certificate.' },
+  CERT_CHAIN: { awsType: 'ValidationException', httpStatus: 400, description: 'The certificate chain is malformed or does not certify the certificate, or exceeds 10 certificates / 64 KiB.' },
+  CERT_IS_CA: { awsType: 'ValidationException', httpStatus: 400, description: 'The certificate is a CA certificate (basicConstraints CA:TRUE or keyCertSign); a CA does not sign code.' },
   KEY_MALFORMED: { awsType: 'ValidationException', httpStatus: 400, description: 'The private key is not a PEM-encoded private key.' },
   KEY_ENCRYPTED: { awsType: 'ValidationException', httpStatus: 400, description: 'The private key is protected by a passphrase.' },
   KEY_MISMATCH: { awsType: 'ValidationException', httpStatus: 400, description: 'The private key does not match the certificate\'s public key.' },

@@ -44,6 +44,7 @@ export {
 export { INVALID_EKU_MESSAGE, type CertificateFacts } from './certificate-checks.js';
 export {
   ACM_OPERATIONS,
+  acmAuditParameters,
   createAcmService,
   type AcmCaller,
   type AcmHandler,
@@ -59,3 +60,4 @@ export {
   type IssuedTestCertificate,
   type TestCa,
 } from './test-ca.js';
+export { loadOrCreateLocalCa, OID_CLIENT_AUTH, OID_SERVER_AUTH, readSealedKey, writeSealedKey, type KeySealer, type LocalCa } from './local-ca.js';

@@ -1,3 +1,4 @@
+import { auditedWrite } from '../store/audit-scope.js';
 import { migrate, openSqlite, type Migration, type SqliteDatabase } from '../store/sqlite.js';
 import type {
   CertificateKind,
@@ -120,7 +121,8 @@ export function createSqliteKeysStore(dbOrFile: SqliteDatabase | string): Sqlite
     deleteTags.run(arn);
     tags.forEach((t, i) => insertTag.run(arn, i, t.Key, t.Value ?? null));
   };
-  const insertTx = db.transaction((rec: CertificateRecord) => {
+  // Certificate writes are the change of an ACM call: each commits with the call's pending audit record (store/audit-scope.ts).
+  const insertTx = (rec: CertificateRecord) => auditedWrite(db, () => {
     insertCert.run({
       arn: rec.arn,
       account_id: rec.accountId,
@@ -144,16 +146,19 @@ export function createSqliteKeysStore(dbOrFile: SqliteDatabase | string): Sqlite
   const getStmt = db.prepare('SELECT * FROM acm_certificates WHERE arn = ?');
   const countStmt = db.prepare('SELECT COUNT(*) FROM acm_certificates WHERE account_id = ? AND kind = ?').pluck();
   const deleteStmt = db.prepare('DELETE FROM acm_certificates WHERE arn = ?');
-  const setTagsTx = db.transaction((arn: string, tags: readonly Tag[]) => writeTags(arn, tags));
+  const setTagsTx = (arn: string, tags: readonly Tag[]) => auditedWrite(db, () => writeTags(arn, tags));
 
   const certificates: CertificateRepository = {
     async insert(rec) {
       insertTx(rec);
     },
     async replace(arn, r: CertificateReplacement) {
-      const res = replaceStmt.run(Buffer.from(r.certificateDer), chainText(r.chainDer), r.keyBackend, r.keyId, r.keyType,
-        r.notBefore.getTime(), r.notAfter.getTime(), r.importedAt.getTime(), arn);
-      return res.changes > 0;
+      return auditedWrite(
+        db,
+        () => replaceStmt.run(Buffer.from(r.certificateDer), chainText(r.chainDer), r.keyBackend, r.keyId, r.keyType,
+          r.notBefore.getTime(), r.notAfter.getTime(), r.importedAt.getTime(), arn).changes > 0,
+        (changed) => changed,
+      );
     },
     async get(arn) {
       const row = getStmt.get(arn) as CertRow | undefined;
@@ -171,7 +176,7 @@ export function createSqliteKeysStore(dbOrFile: SqliteDatabase | string): Sqlite
       return countStmt.get(accountId, kind) as number;
     },
     async delete(arn) {
-      return deleteStmt.run(arn).changes > 0;
+      return auditedWrite(db, () => deleteStmt.run(arn).changes > 0, (changed) => changed);
     },
     async setTags(arn, tags) {
       setTagsTx(arn, tags);

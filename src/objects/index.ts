@@ -39,6 +39,6 @@ export {
 } from './objects-error.js';
 export { createFsObjectStore, FS_OBJECT_STORE_DEFAULTS, OBJECTS_SUBDIR, type FsObjectStoreOptions, type FsObjectStoreTuning } from './fs/fs-object-store.js';
 export { createS3ObjectStore, S3_OBJECT_STORE_DEFAULTS, type S3ObjectStoreOptions } from './s3/s3-object-store.js';
-export { startEmbeddedS3, EMBEDDED_S3_DEFAULTS, type EmbeddedS3, type EmbeddedS3Options } from './http/embedded-s3.js';
+export { startEmbeddedS3, EMBEDDED_S3_DEFAULTS, S3_LIMIT_DEFAULTS, type EmbeddedS3, type EmbeddedS3Options, type S3Limits } from './http/embedded-s3.js';
 export type { AuthContext, S3AuthRequest, S3Authenticator } from './http/auth.types.js';
 export { createSigV4Authenticator, AUTH_ERROR_TO_S3 } from './http/sigv4-authenticator.js';

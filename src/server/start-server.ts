@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -6,12 +6,14 @@ import { ConfigError, type Config } from '../config/index.js';
 import { AuditTrail, MqttSink, WebhookSink, jobStatusEvents, type EventSink } from '../events/index.js';
 import { JobRunner } from '../jobs/index.js';
 import {
+  acmAuditParameters,
   createAcmService,
   createCertificateManager,
   createEncryptedFileBackend,
   createPkcs11Backend,
   createSqliteKeysStore,
   isKeysError,
+  loadOrCreateLocalCa,
   loadOrCreateMasterKey,
   type CertificateManager,
 } from '../keys/index.js';
@@ -19,7 +21,12 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createFsObjectStore, createSigV4Authenticator, startEmbeddedS3, type ObjectStore } from '../objects/index.js';
 import { PageTokens, PlatformRegistry, SignerError, SignerService, type CertificateKeyType } from '../signer/index.js';
 import { SqliteStateStore, type StateStore } from '../store/index.js';
+import { createIotServices, SqliteTagService, type IotContext, type IotRuntime } from '../iot/index.js';
+import { connectExternalTransport, loadOrCreateBrokerTls, startEmbeddedBroker, startOtaService, type EmbeddedBroker, type MqttTransport, type OtaService } from '../ota/index.js';
+import { secureDataDir } from './data-dir.js';
 import { listenWithFallback } from './listen.js';
+import { createOtaSigning } from './ota-signing.js';
+import { createIotRestServices } from '../api/iot/index.js';
 
 /** A running server and the handles tests and the CLI need. */
 export interface RunningServer {
@@ -34,6 +41,13 @@ export interface RunningServer {
   certificates: CertificateManager;
   objects: ObjectStore;
   jobs: JobRunner;
+  /** The AWS IoT domain (things, certificates, streams, jobs, OTA updates). */
+  iot: IotRuntime;
+  /** The account and region the MQTT data plane serves (the admin account). */
+  iotContext: IotContext;
+  /** The OTA data plane's MQTT listeners (embedded broker) or the external broker URL. */
+  mqtt: { tlsUrl?: string; tlsPort?: number; plainUrl?: string; plainPort?: number; caFile?: string; externalUrl?: string };
+  ota: OtaService;
   /** Waits until every job event handed to a sink has been delivered (or given up). */
   flushEvents(): Promise<void>;
   logger: Logger;
@@ -43,15 +57,14 @@ export interface RunningServer {
 /** Wires the capabilities together and starts listening. The only place (with src/cli) that does. */
 export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   if (config.database.kind !== 'sqlite') {
     throw new ConfigError('SIGNER_DATABASE_URL: the PostgreSQL backend is not available in this version; unset it to use the embedded SQLite store.');
   }
+  // Before anything in it is opened: 0700/0600 for what exists (older versions left 0755/0644), umask 077 for what comes.
+  secureDataDir(config.dataDir, { databaseFile: config.database.file, logger });
   const store = SqliteStateStore.open(config.database.file);
   const master = loadOrCreateMasterKey(config.dataDir);
   const accounts = new Accounts(store, new SecretBox(master.bytes, 'access-keys'));
-  const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
-  if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
   // Keys: certificates and wrapped private keys live in the same SQLite file, under their own migrations.
   const keysStore = createSqliteKeysStore(store.db);
@@ -105,6 +118,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     signingName: 'acm',
     eventSource: 'acm.amazonaws.com',
     handlers: acm.handlers,
+    auditParameters: acmAuditParameters,
     // 5xx details (key ids, PKCS#11 return codes) stay in the log; clients get a generic message.
     mapError: (e) => {
       if (!isKeysError(e)) return undefined;
@@ -115,6 +129,24 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
       return { type: e.awsType, status: e.httpStatus, message: e.message };
     },
   };
+  // The IoT domain shares the SQLite file (scope `iot`); the OTA data plane serves the admin account.
+  // CA and broker keys are sealed under the master key on disk.
+  const caKeys = new SecretBox(master.bytes, 'local-ca-keys');
+  const deviceCa = await loadOrCreateLocalCa(join(config.dataDir, 'iot'), 'device-ca', 'iot-signer device CA', caKeys);
+  const iot = createIotServices({
+    db: store.db,
+    objects,
+    signing: createOtaSigning({ service, store, platforms, objects }),
+    deviceCa,
+    region: config.region,
+    onError: (e) => logger.error('iot internal error', { error: String(e) }),
+  });
+  // DescribeEndpoint answers the listeners' real addresses, known once they are bound.
+  const endpoints: { api?: string; dataAts?: string } = {};
+  const iotRest = createIotRestServices(iot, {
+    tags: new SqliteTagService(store.db, iot),
+    endpoint: (type) => (type === 'iot:Jobs' ? endpoints.api : type === 'iot:Data-ATS' || type === 'iot:Data' ? endpoints.dataAts : undefined),
+  });
   const audit = new AuditTrail(store);
   const api = new ApiServer({
     model: loadSignerModel(),
@@ -127,12 +159,18 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     maxClockSkewMs: config.maxClockSkewMs,
     throttle: config.throttle,
     targets: [acmTarget],
+    services: iotRest,
+    limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
-  const apiUrl = `http://${host}:${apiPort}`;
+  // Both ports are bound before the first account or credentials file is written: a start that fails
+  // on a taken port leaves the data folder as it found it (apart from the empty state file).
   let s3Close: () => Promise<void> = async () => undefined;
-  const s3Port = await listenWithFallback(
+  let apiPort: number;
+  let s3Port: number;
+  try {
+    apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
+    s3Port = await listenWithFallback(
     'embedded S3',
     config.s3,
     async (p) => {
@@ -142,16 +180,73 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
         host: config.host,
         port: p,
         region: config.region,
+        limits: { ...config.limits, requestTimeoutMs: config.limits.s3RequestTimeoutMs },
         onError: (err, requestId) => logger.error('embedded S3 internal error', { requestId, error: String(err) }),
+        onClientAbort: (requestId, reason) => logger.debug('embedded S3: client went away', { requestId, reason }),
       });
       s3Close = () => s3.close();
       return s3.port;
     },
     logger,
-  );
+    );
+  } catch (e) {
+    await api.close().catch(() => undefined);
+    await jobs.stop();
+    for (const sink of sinks) await sink.close();
+    await hsm?.close();
+    await store.close();
+    throw e;
+  }
+  const apiUrl = `http://${host}:${apiPort}`;
+  endpoints.api = `${host}:${apiPort}`;
   const s3Url = `http://${host}:${s3Port}`;
-  writeFileSync(join(config.dataDir, 'endpoints.json'), JSON.stringify({ signer: apiUrl, acm: apiUrl, s3: s3Url, region: config.region }, null, 2) + '\n');
-  logger.info('listening', { signer: apiUrl, s3: s3Url, dataDir: config.dataDir, platforms: platforms.all().length });
+  const { accountId: adminAccountId, created } = await accounts.bootstrap(config.dataDir, config.region);
+  if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
+
+  const iotContext: IotContext = { accountId: adminAccountId, region: config.region };
+  let broker: EmbeddedBroker | undefined;
+  let transport: MqttTransport;
+  let mqtt: RunningServer['mqtt'];
+  if (config.mqtt.kind === 'embedded') {
+    const tls = await loadOrCreateBrokerTls(config.dataDir, caKeys);
+    broker = await startEmbeddedBroker({ tls, devices: iot.certificates, accountId: adminAccountId, host: config.host, tlsPort: config.mqtt.tls, plainPort: config.mqtt.plain, logger });
+    transport = broker.transport;
+    mqtt = { tlsUrl: `mqtts://localhost:${broker.tlsPort}`, tlsPort: broker.tlsPort, plainUrl: `mqtt://127.0.0.1:${broker.plainPort}`, plainPort: broker.plainPort, caFile: tls.caFile };
+  } else {
+    const m = config.mqtt;
+    transport = await connectExternalTransport(m.url, logger, {
+      ...(m.caFile ? { ca: readFileSync(m.caFile, 'utf8') } : {}),
+      ...(m.certFile && m.keyFile ? { cert: readFileSync(m.certFile, 'utf8'), key: readFileSync(m.keyFile, 'utf8') } : {}),
+    });
+    mqtt = { externalUrl: m.url };
+  }
+  // AWS answers a bare host name (port 8883 implied); a broker on another port is named host:port.
+  if (mqtt.tlsPort !== undefined) endpoints.dataAts = mqtt.tlsPort === 8883 ? 'localhost' : `localhost:${mqtt.tlsPort}`;
+  else if (mqtt.externalUrl) {
+    const u = new URL(mqtt.externalUrl);
+    endpoints.dataAts = u.port && u.port !== '8883' ? `${u.hostname}:${u.port}` : u.hostname;
+  }
+  const ota = await startOtaService({ ctx: iotContext, iot, transport, logger });
+
+  writeFileSync(
+    join(config.dataDir, 'endpoints.json'),
+    JSON.stringify(
+      {
+        signer: apiUrl,
+        acm: apiUrl,
+        iot: apiUrl,
+        s3: s3Url,
+        region: config.region,
+        mqtt: broker
+          ? { tls: mqtt.tlsUrl, plain: mqtt.plainUrl, caFile: mqtt.caFile, deviceCaFile: join(config.dataDir, 'iot', 'device-ca.cert.pem') }
+          : { external: config.mqtt.kind === 'external' ? config.mqtt.url : undefined },
+      },
+      null,
+      2,
+    ) + '\n',
+    { mode: 0o600 },
+  );
+  logger.info('listening', { signer: apiUrl, s3: s3Url, mqtt: mqtt.tlsUrl ?? mqtt.externalUrl, mqttLocal: mqtt.plainUrl, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();
 
   return {
@@ -166,11 +261,18 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     certificates,
     objects,
     jobs,
+    iot,
+    iotContext,
+    mqtt,
+    ota,
     logger,
     async flushEvents() {
       for (const sink of sinks) await sink.flush();
     },
     async close() {
+      await ota.close();
+      await broker?.close();
+      await iot.close();
       await api.close();
       await s3Close();
       await jobs.stop();

@@ -9,3 +9,4 @@ export { NOTATION_PAYLOAD_FORMAT } from './jobs.js';
 export type { CertificateKeyType } from './profiles.js';
 export * as arns from './arns.js';
 export { expiryOf } from './validity.js';
+export { authorizeOnProfile } from './permissions.js';

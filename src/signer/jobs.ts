@@ -225,7 +225,7 @@ export class Jobs {
     _caller: Caller,
     input: { signatureTimestamp: Date; platformId: string; profileVersionArn: string; jobArn: string; certificateHashes: string[] },
   ) {
-    if (!this.deps.platforms.get(input.platformId)) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'.`);
+    if (!this.deps.platforms.get(input.platformId)) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'; valid platform ids: ${this.deps.platforms.all().map((p) => p.descriptor.platformId).join(', ')}.`);
     const pv = parseProfileArn(input.profileVersionArn);
     if (!pv?.profileVersion) throw new SignerError('ValidationException', 'profileVersionArn must be a signing profile version ARN.');
     const ja = parseJobArn(input.jobArn);

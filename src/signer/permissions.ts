@@ -48,18 +48,20 @@ function grants(s: PermissionStatement, caller: Caller, action: string, profileV
  * foreign account cannot probe which profile names exist.
  */
 export async function authorizeOnProfile(
-  deps: SignerDeps,
+  deps: Pick<SignerDeps, 'store'>,
   caller: Caller,
   owner: string,
   profileName: string,
   action: string,
+  /** The version the action is on (a job re-checked when it is taken signs with its own version); default the current one. */
+  profileVersion?: string,
 ): Promise<{ profile: ProfileRecord }> {
   const denied = () =>
     new SignerError('AccessDeniedException', `Account ${caller.accountId} is not authorized to perform ${action} on signing profile ${profileName} of account ${owner}.`);
   const profile = await deps.store.getProfile(owner, profileName);
   if (!profile) throw denied();
   const policy = await deps.store.getPolicy(owner, profileName);
-  if (!policy || !policy.statements.some((s) => grants(s, caller, action, profile.current.profileVersion))) throw denied();
+  if (!policy || !policy.statements.some((s) => grants(s, caller, action, profileVersion ?? profile.current.profileVersion))) throw denied();
   return { profile };
 }
 

@@ -71,7 +71,7 @@ export class Profiles {
       throw new SignerError('ValidationException', 'profileName must be 2-64 characters of A-Z, a-z, 0-9 and _.');
     }
     const platform = platforms.get(input.platformId);
-    if (!platform) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'.`);
+    if (!platform) throw new SignerError('ValidationException', `Unknown platformId '${input.platformId}'; valid platform ids: ${platforms.all().map((p) => p.descriptor.platformId).join(', ')}.`);
     if (platform.extras.requiresCertificate && !input.signingMaterial) {
       throw new SignerError('ValidationException', `Platform ${input.platformId} requires signingMaterial.certificateArn.`);
     }
@@ -242,12 +242,13 @@ export class Profiles {
         `The revocation of version ${input.profileVersion} is effective from ${version.revocation.revocationEffectiveFrom.toISOString()}; it can move earlier, never later.`,
       );
     }
-    await this.deps.store.updateProfileVersion({
-      ...version,
-      revocation: { revocationEffectiveFrom: input.effectiveTime, revokedAt: now, revokedBy: caller.principalArn, reason: input.reason },
-    });
-    if (p.current.profileVersion === input.profileVersion) {
-      await this.deps.store.updateProfile(caller.accountId, input.profileName, { status: 'Revoked', statusReason: input.reason, updatedAt: now });
-    }
+    // One transaction: the version's revocation and the profile's status (and the call's audit record) commit together.
+    await this.deps.store.revokeProfileVersion(
+      {
+        ...version,
+        revocation: { revocationEffectiveFrom: input.effectiveTime, revokedAt: now, revokedBy: caller.principalArn, reason: input.reason },
+      },
+      p.current.profileVersion === input.profileVersion ? { status: 'Revoked', statusReason: input.reason, updatedAt: now } : undefined,
+    );
   }
 }

@@ -137,3 +137,12 @@ export interface AuditRecord {
   errorCode?: string;
   errorMessage?: string;
 }
+
+/** How many unauthenticated requests failed with `reason` (an error type) in one minute. */
+export interface UnauthenticatedCount {
+  /** Start of the minute. */
+  minute: Date;
+  eventSource: string;
+  reason: string;
+  count: number;
+}

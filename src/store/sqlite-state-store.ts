@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase, Migration } from './sqlite.js';
 import { migrate, openSqlite } from './sqlite.js';
+import { auditedWrite, insertAuditRow } from './audit-scope.js';
 import { decodeRecord, encodeRecord } from './json-codec.js';
 import type { Page, StateStore } from './state-store.types.js';
 import type {
@@ -13,6 +14,7 @@ import type {
   ProfileRecord,
   ProfileStatus,
   ProfileVersionRecord,
+  UnauthenticatedCount,
 } from './records.types.js';
 
 const MIGRATIONS: Migration[] = [
@@ -43,6 +45,25 @@ const MIGRATIONS: Migration[] = [
       CREATE TABLE audit (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, event_time INTEGER NOT NULL, account_id TEXT, event_name TEXT NOT NULL, data TEXT NOT NULL);
       CREATE INDEX audit_account_time ON audit(account_id, event_time);
+    `,
+  },
+  {
+    version: 2,
+    description: 'access key change counter: bumped by every update or delete of an access key, from any process',
+    sql: `
+      CREATE TABLE access_keys_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO access_keys_version (id, version) VALUES (1, 0);
+      CREATE TRIGGER access_keys_updated AFTER UPDATE ON access_keys BEGIN UPDATE access_keys_version SET version = version + 1 WHERE id = 1; END;
+      CREATE TRIGGER access_keys_deleted AFTER DELETE ON access_keys BEGIN UPDATE access_keys_version SET version = version + 1 WHERE id = 1; END;
+    `,
+  },
+  {
+    version: 3,
+    description: 'per-minute counters of unauthenticated failures (instead of one audit row each)',
+    sql: `
+      CREATE TABLE audit_unauthenticated (
+        minute INTEGER NOT NULL, event_source TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (minute, event_source, reason));
     `,
   },
 ];
@@ -93,6 +114,12 @@ export class SqliteStateStore implements StateStore {
     const row = this.q('SELECT data FROM access_keys WHERE access_key_id = ?').pluck().get(accessKeyId) as string | undefined;
     return row === undefined ? undefined : decodeRecord<AccessKeyRecord>(row);
   }
+  accessKeysVersion(): number {
+    return this.q('SELECT version FROM access_keys_version WHERE id = 1').pluck().get() as number;
+  }
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.q('DELETE FROM access_keys WHERE access_key_id = ?').run(accessKeyId).changes > 0;
+  }
   async listAccessKeys(accountId: string): Promise<AccessKeyRecord[]> {
     return (this.q('SELECT data FROM access_keys WHERE account_id = ? ORDER BY access_key_id').pluck().all(accountId) as string[]).map((r) =>
       decodeRecord<AccessKeyRecord>(r),
@@ -117,7 +144,7 @@ export class SqliteStateStore implements StateStore {
     version: ProfileVersionRecord,
     expectedCurrentVersion: string | undefined,
   ): Promise<boolean> {
-    return this.db.transaction((): boolean => {
+    return auditedWrite(this.db, (): boolean => {
       const stored = this.q('SELECT current_version FROM profiles WHERE account_id = ? AND profile_name = ?')
         .pluck()
         .get(profile.accountId, profile.profileName) as string | undefined;
@@ -131,7 +158,7 @@ export class SqliteStateStore implements StateStore {
         )
         .run(profile.accountId, profile.profileName, profile.status, version.platformId, version.profileVersion, encodeRecord(profile));
       return true;
-    })();
+    }, (ok) => ok);
   }
 
   async getProfileVersion(accountId: string, profileName: string, profileVersion: string): Promise<ProfileVersionRecord | undefined> {
@@ -146,20 +173,38 @@ export class SqliteStateStore implements StateStore {
     profileName: string,
     patch: { status?: ProfileStatus; statusReason?: string; tags?: Record<string, string>; updatedAt: Date },
   ): Promise<void> {
-    this.db.transaction(() => {
-      const row = this.q('SELECT data FROM profiles WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
-        | string
-        | undefined;
-      if (row === undefined) return;
-      const next = { ...decodeRecord<Omit<ProfileRecord, 'current'>>(row), ...patch };
-      this.q('UPDATE profiles SET status = ?, data = ? WHERE account_id = ? AND profile_name = ?')
-        .run(next.status, encodeRecord(next), accountId, profileName);
-    })();
+    auditedWrite(this.db, () => this.patchProfile(accountId, profileName, patch), (changed) => changed);
+  }
+
+  private patchProfile(
+    accountId: string,
+    profileName: string,
+    patch: { status?: ProfileStatus; statusReason?: string; tags?: Record<string, string>; updatedAt: Date },
+  ): boolean {
+    const row = this.q('SELECT data FROM profiles WHERE account_id = ? AND profile_name = ?').pluck().get(accountId, profileName) as
+      | string
+      | undefined;
+    if (row === undefined) return false;
+    const next = { ...decodeRecord<Omit<ProfileRecord, 'current'>>(row), ...patch };
+    this.q('UPDATE profiles SET status = ?, data = ? WHERE account_id = ? AND profile_name = ?')
+      .run(next.status, encodeRecord(next), accountId, profileName);
+    return true;
   }
 
   async updateProfileVersion(version: ProfileVersionRecord): Promise<void> {
     this.q('UPDATE profile_versions SET data = ? WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
       .run(encodeRecord(version), version.accountId, version.profileName, version.profileVersion);
+  }
+
+  async revokeProfileVersion(
+    version: ProfileVersionRecord,
+    profilePatch: { status: ProfileStatus; statusReason: string; updatedAt: Date } | undefined,
+  ): Promise<void> {
+    auditedWrite(this.db, () => {
+      this.q('UPDATE profile_versions SET data = ? WHERE account_id = ? AND profile_name = ? AND profile_version = ?')
+        .run(encodeRecord(version), version.accountId, version.profileName, version.profileVersion);
+      if (profilePatch) this.patchProfile(version.accountId, version.profileName, profilePatch);
+    });
   }
 
 
@@ -208,7 +253,7 @@ export class SqliteStateStore implements StateStore {
     expectedRevisionId: string | undefined,
     next: PolicyRecord | undefined,
   ): Promise<boolean> {
-    return this.db.transaction((): boolean => {
+    return auditedWrite(this.db, (): boolean => {
       const stored = this.q('SELECT revision_id FROM policies WHERE account_id = ? AND profile_name = ?')
         .pluck()
         .get(accountId, profileName) as string | undefined;
@@ -223,7 +268,7 @@ export class SqliteStateStore implements StateStore {
           .run(accountId, profileName, next.revisionId, encodeRecord(next));
       }
       return true;
-    })();
+    }, (ok) => ok);
   }
 
   private jobArgs(job: JobRecord): unknown[] {
@@ -234,7 +279,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async insertJob(job: JobRecord): Promise<{ inserted: boolean; job: JobRecord }> {
-    return this.db.transaction((): { inserted: boolean; job: JobRecord } => {
+    return auditedWrite(this.db, (): { inserted: boolean; job: JobRecord } => {
       if (job.clientRequestToken !== undefined) {
         const existing = this.q('SELECT data FROM jobs WHERE job_invoker = ? AND client_request_token = ?')
           .pluck()
@@ -247,7 +292,7 @@ export class SqliteStateStore implements StateStore {
         )
         .run(job.jobId, ...this.jobArgs(job));
       return { inserted: true, job };
-    })();
+    }, (r) => r.inserted);
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
@@ -261,7 +306,7 @@ export class SqliteStateStore implements StateStore {
    * and a finished job (Succeeded/Failed) never goes back to InProgress.
    */
   async updateJob(job: JobRecord): Promise<void> {
-    this.db.transaction(() => {
+    auditedWrite(this.db, () => {
       const row = this.q('SELECT data FROM jobs WHERE job_id = ?').pluck().get(job.jobId) as string | undefined;
       const stored = row === undefined ? undefined : decodeRecord<JobRecord>(row);
       let next = job;
@@ -271,7 +316,7 @@ export class SqliteStateStore implements StateStore {
         `UPDATE jobs SET job_owner = ?, job_invoker = ?, status = ?, platform_id = ?, requested_by = ?, is_revoked = ?,
            signature_expires_at = ?, created_at = ?, client_request_token = ?, data = ? WHERE job_id = ?`,
       ).run(...this.jobArgs(next), next.jobId);
-    })();
+    });
   }
 
   async listJobs(filter: JobFilter, afterKey: string | undefined, limit: number): Promise<Page<JobRecord>> {
@@ -308,10 +353,27 @@ export class SqliteStateStore implements StateStore {
   }
 
   async appendAudit(records: readonly AuditRecord[]): Promise<void> {
-    const insert = this.q('INSERT INTO audit (event_time, account_id, event_name, data) VALUES (?, ?, ?, ?)');
+    // Not an audited write: these are records of reads, failures and no-op calls, never a scope's record.
     this.db.transaction(() => {
-      for (const r of records) insert.run(r.eventTime.getTime(), r.accountId ?? null, r.eventName, encodeRecord(r));
+      for (const r of records) insertAuditRow(this.db, r);
     })();
+  }
+
+  async countUnauthenticated(counts: readonly UnauthenticatedCount[], samples: readonly AuditRecord[]): Promise<void> {
+    const add = this.q(
+      `INSERT INTO audit_unauthenticated (minute, event_source, reason, count) VALUES (?, ?, ?, ?)
+       ON CONFLICT(minute, event_source, reason) DO UPDATE SET count = count + excluded.count`,
+    );
+    this.db.transaction(() => {
+      for (const c of counts) add.run(c.minute.getTime(), c.eventSource, c.reason, c.count);
+      for (const r of samples) insertAuditRow(this.db, r);
+    })();
+  }
+
+  async queryUnauthenticatedCounts(since?: Date): Promise<UnauthenticatedCount[]> {
+    const rows = this.q('SELECT minute, event_source, reason, count FROM audit_unauthenticated WHERE minute >= ? ORDER BY minute, event_source, reason')
+      .all(since?.getTime() ?? 0) as { minute: number; event_source: string; reason: string; count: number }[];
+    return rows.map((r) => ({ minute: new Date(r.minute), eventSource: r.event_source, reason: r.reason, count: r.count }));
   }
 
   async queryAudit(filter: { accountId?: string; eventName?: string; since?: Date }, limit: number): Promise<AuditRecord[]> {

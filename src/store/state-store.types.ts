@@ -8,6 +8,7 @@ import type {
   ProfileRecord,
   ProfileStatus,
   ProfileVersionRecord,
+  UnauthenticatedCount,
 } from './records.types.js';
 
 /** One page of a keyset-paginated listing: `nextKey` is the sort key to continue after. */
@@ -30,6 +31,13 @@ export interface StateStore {
   putAccessKey(key: AccessKeyRecord): Promise<void>;
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   listAccessKeys(accountId: string): Promise<AccessKeyRecord[]>;
+  /**
+   * A counter that changes whenever an access key is updated (deactivated) or deleted, by this process
+   * or another one (`signer keys deactivate|delete`). A credential cache compares it on every lookup.
+   */
+  accessKeysVersion(): number;
+  /** Removes an access key for good; false when there was none. */
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
 
   getProfile(accountId: string, profileName: string): Promise<ProfileRecord | undefined>;
   /**
@@ -50,6 +58,14 @@ export interface StateStore {
   ): Promise<void>;
   /** Rewrites a stored profile version, e.g. its revocation or server key (its identity fields must not change). */
   updateProfileVersion(version: ProfileVersionRecord): Promise<void>;
+  /**
+   * RevokeSigningProfile's one write: the version's revocation and, when it is the current version,
+   * the profile's status, in one transaction.
+   */
+  revokeProfileVersion(
+    version: ProfileVersionRecord,
+    profilePatch: { status: ProfileStatus; statusReason: string; updatedAt: Date } | undefined,
+  ): Promise<void>;
   listProfiles(
     accountId: string,
     filter: { statuses: ProfileStatus[]; platformId?: string },
@@ -81,8 +97,19 @@ export interface StateStore {
   /** Jobs still InProgress (for recovery after a restart). */
   listInProgressJobs(): Promise<JobRecord[]>;
 
-  /** Appends audit records in one transaction (callers batch them). */
+  /**
+   * Appends audit records in one transaction (callers batch them).
+   *
+   * The audit promise: every write that makes the change of a state-changing API call
+   * (profile versions and status, tags, policies, jobs, certificates) runs through
+   * `auditedWrite`, which commits the call's pending record (see `audit-scope.ts`) in the same
+   * transaction as the change; a backend must keep that: change and record commit together or not at all.
+   */
   appendAudit(records: readonly AuditRecord[]): Promise<void>;
+  /** Adds to the per-minute counters of unauthenticated failures and appends their sampled records, in one transaction. */
+  countUnauthenticated(counts: readonly UnauthenticatedCount[], samples: readonly AuditRecord[]): Promise<void>;
+  /** The per-minute counters of unauthenticated failures since `since` (all when absent), oldest first. */
+  queryUnauthenticatedCounts(since?: Date): Promise<UnauthenticatedCount[]>;
   queryAudit(filter: { accountId?: string; eventName?: string; since?: Date }, limit: number): Promise<AuditRecord[]>;
 
   close(): Promise<void>;

@@ -34,7 +34,7 @@ function credentials(dataDir: string) {
 export async function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
   rmSync(`${dataDir}/endpoints.json`, { force: true });
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, SIGNER_S3_PORT: '0', SIGNER_THROTTLE_RPS: '0', SIGNER_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, SIGNER_S3_PORT: '0', SIGNER_MQTT_TLS_PORT: '0', SIGNER_MQTT_PORT: '0', SIGNER_THROTTLE_RPS: '0', SIGNER_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -38,7 +38,7 @@ export function signerClient(url: string, accessKeyId: string, secretAccessKey: 
 /** Starts a server; pass `dataDir` to restart on existing state. */
 export async function startTestServer(opts: { dataDir?: string; flags?: ConfigInput; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'signer-test-'));
-  const config = loadConfig({ env: { SIGNER_THROTTLE_RPS: '0', ...opts.env }, flags: { dataDir, port: 0, s3Port: 0, ...opts.flags } });
+  const config = loadConfig({ env: { SIGNER_THROTTLE_RPS: '0', ...opts.env }, flags: { dataDir, port: 0, s3Port: 0, mqttTlsPort: 0, mqttPort: 0, ...opts.flags } });
   const server = await startServer(config, { logger: createLogger('silent') });
   const url = server.apiUrl;
   const keys = await server.store.listAccessKeys(server.adminAccountId);

@@ -1,60 +1,85 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ImportCertificateCommand, ListCertificatesCommand } from '@aws-sdk/client-acm';
-import { createTestCa, issueCodeSigningCertificate, type KeyType } from '../../keys/index.js';
-import { clientContext } from '../client-context.js';
+/** `signer certificates create-test-ca|issue|import|list`. */
+import { Option } from 'commander';
+import type { CommandGroup } from '../command-group.types.js';
+import { DATA_ENV, helpFooter } from '../help.js';
+import { configFrom, dataDirOf, integerArg, JSON_OPTION, withDataDir, type DataDirOptions } from './common.js';
 
-const KEY_TYPES: KeyType[] = ['EC_prime256v1', 'EC_secp384r1', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ED25519'];
+export const KEY_TYPES = ['EC_prime256v1', 'EC_secp384r1', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ED25519'] as const;
+const algorithm = () => new Option('--algorithm <type>', 'key type').choices(KEY_TYPES).default('EC_prime256v1');
 
-function keyType(v: string | undefined, fallback: KeyType): KeyType {
-  if (v === undefined) return fallback;
-  if (!KEY_TYPES.includes(v as KeyType)) throw new Error(`--algorithm must be one of ${KEY_TYPES.join(', ')}`);
-  return v as KeyType;
-}
+export const certificates: CommandGroup = {
+  register(program, ctx) {
+    const group = program
+      .command('certificates')
+      .description('signing certificates: import into the server (ACM-like), list, and TEST ONLY CA tooling')
+      .addHelpText('after', helpFooter({ env: DATA_ENV, examples: ['signer certificates create-test-ca --dir ca', 'signer certificates list'] }));
 
-/** `signer certificates import|list|create-test-ca|issue`. */
-export async function runCertificates(argv: string[], dataDir: string, out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'create-test-ca') {
-    const { values } = parseArgs({ args: rest, options: { dir: { type: 'string' }, algorithm: { type: 'string' }, days: { type: 'string' } } });
-    if (!values.dir) throw new Error('create-test-ca needs --dir');
-    const ca = await createTestCa({ dir: values.dir, algorithm: keyType(values.algorithm, 'EC_prime256v1'), validityDays: values.days ? Number(values.days) : undefined });
-    out(`TEST ONLY CA written: ${ca.certificatePath} (key ${ca.privateKeyPath}, mode 0600). Never trust it on real devices.\n`);
-    return 0;
-  }
-  if (sub === 'issue') {
-    const { values } = parseArgs({ args: rest, options: { ca: { type: 'string' }, subject: { type: 'string' }, algorithm: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' } } });
-    if (!values.ca || !values.subject) throw new Error('issue needs --ca DIR and --subject CN');
-    const c = await issueCodeSigningCertificate({
-      ca: values.ca,
-      subject: values.subject,
-      algorithm: keyType(values.algorithm, 'EC_prime256v1'),
-      validityDays: values.days ? Number(values.days) : undefined,
-      outDir: values.out ?? '.',
-    });
-    out(`TEST ONLY code-signing certificate: ${c.files.certificate}\n  key: ${c.files.privateKey}\n  chain: ${c.files.chain}\n`);
-    return 0;
-  }
-  if (sub === 'import') {
-    const { values } = parseArgs({ args: rest, options: { certificate: { type: 'string' }, 'private-key': { type: 'string' }, chain: { type: 'string' }, profile: { type: 'string' } } });
-    if (!values.certificate || !values['private-key']) throw new Error('import needs --certificate FILE and --private-key FILE');
-    const ctx = clientContext(dataDir, values.profile);
-    const res = await ctx.acm.send(
-      new ImportCertificateCommand({
-        Certificate: readFileSync(values.certificate),
-        PrivateKey: readFileSync(values['private-key']),
-        ...(values.chain ? { CertificateChain: readFileSync(values.chain) } : {}),
-      }),
-    );
-    out(`${res.CertificateArn}\n`);
-    return 0;
-  }
-  if (sub === 'list') {
-    const { values } = parseArgs({ args: rest, options: { profile: { type: 'string' } } });
-    const ctx = clientContext(dataDir, values.profile);
-    const res = await ctx.acm.send(new ListCertificatesCommand({ Includes: { keyTypes: ['RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1'] } }));
-    for (const c of res.CertificateSummaryList ?? []) out(`${c.CertificateArn}\t${c.DomainName ?? ''}\t${c.KeyAlgorithm ?? ''}\n`);
-    return 0;
-  }
-  throw new Error('certificates: use import, list, create-test-ca or issue');
-}
+    group
+      .command('create-test-ca')
+      .description('write a TEST ONLY CA: <dir>/test-ca.cert.pem and <dir>/test-ca.key.pem (0600). Never trust it on real devices')
+      .requiredOption('--dir <dir>', 'folder to write the CA into (created)')
+      .addOption(algorithm())
+      .addOption(new Option('--days <n>', 'validity in days').argParser(integerArg))
+      .addHelpText('after', helpFooter({ env: ['NO_COLOR'], examples: ['signer certificates create-test-ca --dir ca', 'signer certificates create-test-ca --dir ca384 --algorithm EC_secp384r1'] }))
+      .action((opts: { dir: string; algorithm: (typeof KEY_TYPES)[number]; days?: number }) =>
+        ctx.run(async () => {
+          const { createTestCa } = await import('../../keys/index.js');
+          const ca = await createTestCa({ dir: opts.dir, algorithm: opts.algorithm, ...(opts.days === undefined ? {} : { validityDays: opts.days }) });
+          ctx.io.stdout(`TEST ONLY CA written: ${ca.certificatePath} (key ${ca.privateKeyPath}, mode 0600). Never trust it on real devices.\n`);
+        }),
+      );
+
+    group
+      .command('issue')
+      .description('issue a TEST ONLY code-signing certificate: <out>/<subject>.cert.pem, .key.pem (0600), .chain.pem')
+      .requiredOption('--ca <dir>', 'the CA folder (from create-test-ca)')
+      .requiredOption('--subject <name>', 'subject, e.g. "CN=dev signer" (TEST ONLY is added)')
+      .option('--out <dir>', 'where to write the three files (default: the CA folder)')
+      .addOption(algorithm())
+      .addOption(new Option('--days <n>', 'validity in days').argParser(integerArg))
+      .addHelpText('after', helpFooter({ env: ['NO_COLOR'], examples: ['signer certificates issue --ca ca --subject "CN=dev signer" --out ca'] }))
+      .action((opts: { ca: string; subject: string; out?: string; algorithm: (typeof KEY_TYPES)[number]; days?: number }) =>
+        ctx.run(async () => {
+          const { existsSync } = await import('node:fs');
+          const { UsageError } = await import('../io.js');
+          if (!existsSync(opts.ca)) throw new UsageError(`--ca: ${opts.ca} does not exist (create it with 'signer certificates create-test-ca --dir ${opts.ca}')`);
+          const { issueCodeSigningCertificate } = await import('../../keys/index.js');
+          const c = await issueCodeSigningCertificate({
+            ca: opts.ca,
+            subject: opts.subject,
+            algorithm: opts.algorithm,
+            ...(opts.days === undefined ? {} : { validityDays: opts.days }),
+            ...(opts.out === undefined ? {} : { outDir: opts.out }),
+          });
+          ctx.io.stdout(`TEST ONLY code-signing certificate: ${c.files.certificate}\n  key: ${c.files.privateKey}\n  chain: ${c.files.chain}\n`);
+        }),
+      );
+
+    withDataDir(
+      group
+        .command('import')
+        .description('import a certificate and its private key into the running server; prints the certificate ARN')
+        .requiredOption('--certificate <file>', 'certificate PEM')
+        .requiredOption('--private-key <file>', 'private key PEM (unencrypted PKCS#8 or PKCS#1/SEC1)')
+        .option('--chain <file>', 'chain PEM (issuer certificates)')
+        .option('--profile <name>', 'credentials profile in <data>/credentials', 'default')
+        .addOption(JSON_OPTION()),
+    )
+      .addHelpText('after', helpFooter({ env: DATA_ENV, examples: ['signer certificates import --certificate ca/dev-signer.cert.pem --private-key ca/dev-signer.key.pem --chain ca/dev-signer.chain.pem'] }))
+      .action((opts: DataDirOptions & { certificate: string; privateKey: string; chain?: string; profile: string; json?: boolean }) =>
+        ctx.run(async () => {
+          const { importCertificate } = await import('../actions/certificates.js');
+          return importCertificate(ctx.io, dataDirOf(ctx.io, opts), opts);
+        }),
+      );
+
+    withDataDir(group.command('list').description('the certificates of the running server').option('--profile <name>', 'credentials profile', 'default').addOption(JSON_OPTION()))
+      .addHelpText('after', helpFooter({ env: DATA_ENV, examples: ['signer certificates list', 'signer certificates list --json'] }))
+      .action((opts: DataDirOptions & { profile: string; json?: boolean }) =>
+        ctx.run(async () => {
+          const { listCertificates } = await import('../actions/certificates.js');
+          return listCertificates(ctx.io, configFrom(ctx.io, opts).dataDir, opts);
+        }),
+      );
+  },
+};

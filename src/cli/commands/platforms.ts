@@ -1,16 +1,17 @@
-import { paginateListSigningPlatforms } from '@aws-sdk/client-signer';
-import { clientContext } from '../client-context.js';
+/** `signer platforms`: the running server's signing platforms. */
+import type { CommandGroup } from '../command-group.types.js';
+import { DATA_ENV, helpFooter } from '../help.js';
+import { dataDirOf, JSON_OPTION, withDataDir, type DataDirOptions } from './common.js';
 
-/** `signer platforms`: the signing platforms of the running server, one line each. */
-export async function runPlatforms(dataDir: string, out: (s: string) => void): Promise<number> {
-  const ctx = clientContext(dataDir);
-  out('platformId\tpartner\talgorithms\tformats\tmaxSizeInMB\n');
-  for await (const page of paginateListSigningPlatforms({ client: ctx.signer }, {})) {
-    for (const p of page.platforms ?? []) {
-      const enc = p.signingConfiguration?.encryptionAlgorithmOptions?.allowedValues?.join(',') ?? '';
-      const hash = p.signingConfiguration?.hashAlgorithmOptions?.allowedValues?.join(',') ?? '';
-      out(`${p.platformId}\t${p.partner}\t${enc}/${hash}\t${p.signingImageFormat?.supportedFormats?.join(',') ?? ''}\t${p.maxSizeInMB}\n`);
-    }
-  }
-  return 0;
-}
+export const platforms: CommandGroup = {
+  register(program, ctx) {
+    withDataDir(program.command('platforms').description("the running server's signing platforms (ListSigningPlatforms)").addOption(JSON_OPTION()))
+      .addHelpText('after', helpFooter({ env: DATA_ENV, examples: ['signer platforms', 'signer platforms --json'] }))
+      .action((opts: DataDirOptions & { json?: boolean }) =>
+        ctx.run(async () => {
+          const { runPlatforms } = await import('../actions/platforms.js');
+          return runPlatforms(ctx.io, dataDirOf(ctx.io, opts), opts.json === true);
+        }),
+      );
+  },
+};

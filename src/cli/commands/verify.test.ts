@@ -3,7 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runVerify } from './verify.js';
+import { runCli } from '../program.js';
+import type { CliIo } from '../io.js';
+
+/** `signer verify …` through the whole command line (commander), with files and output captured. */
+const runVerify = (argv: string[], io: Pick<CliIo, 'stdout' | 'stderr' | 'readFile'>) => runCli(['verify', ...argv], io);
 
 const V = fileURLToPath(new URL('../../../test/vectors/bootloaders/', import.meta.url));
 const OTA = fileURLToPath(new URL('../../../test/vectors/ota/', import.meta.url));
@@ -118,6 +122,23 @@ describe('signer verify', () => {
       readFile: async (p) => files.get(p) ?? new Uint8Array(await readFile(p)),
     });
     expect({ code, out }).toEqual({ code: 1, out: 'FAIL MissingSignature: package is not signed\n' });
+  });
+
+  it('[Oversize] names the limit that was hit and the option that raises it', async () => {
+    const files = new Map<string, Uint8Array>([['big.bin', new Uint8Array(64 * 1024 * 1024 + 1)], ['small.bin', new Uint8Array(100)]]);
+    const cert = `${V}freertos-ota/certs/ecdsa-sha256-signer.crt.pem`;
+    const run = async (...argv: string[]) => {
+      let out = '';
+      const code = await runVerify(argv, { stdout: (s) => (out += s), stderr: () => undefined, readFile: async (p) => files.get(p) ?? new Uint8Array(await readFile(p)) });
+      return { code, out };
+    };
+    const dflt = await run('--format', 'freertos', '--key', cert, '--signature-base64', 'AAAA', 'big.bin');
+    expect(dflt.code).toBe(1);
+    expect(dflt.out).toBe(
+      'FAIL Oversize: file larger than the limit (the image is 67108865 bytes, over the default limit, 64 MiB (67108864 bytes); pass --max-size 67108865 or more to accept it)\n',
+    );
+    const set = await run('--format', 'freertos', '--key', cert, '--signature-base64', 'AAAA', '--max-size', '64', 'small.bin');
+    expect(set.out).toMatch(/^FAIL Oversize: .*\(the image is 100 bytes, over the --max-size limit, 64 bytes; pass --max-size 100 or more to accept it\)$/m);
   });
 
   it('[usage] bad or missing arguments exit 2 with the usage text; --help exits 0', async () => {

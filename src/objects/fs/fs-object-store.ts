@@ -55,6 +55,10 @@ import {
   type VersioningStatus,
 } from '../object-store.types.js';
 import { isObjectsError, ObjectsError } from '../objects-error.js';
+
+/** Objects are the owner's only: folders 0700, files 0600 (docs/security.md). */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 import { readVersionHeader, writeVersionTrailer, type VersionHeader } from './version-file.js';
 
 /**
@@ -137,11 +141,11 @@ class FsObjectStore implements ObjectStore {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.#root, { recursive: true });
+    await mkdir(this.#root, { recursive: true, mode: DIR_MODE });
     // Whatever is in .tmp belongs to writes that never finished.
     await rm(join(this.#root, TMP_DIR), { recursive: true, force: true });
-    await mkdir(join(this.#root, TMP_DIR), { recursive: true });
-    await mkdir(join(this.#root, UPLOADS_DIR), { recursive: true });
+    await mkdir(join(this.#root, TMP_DIR), { recursive: true, mode: DIR_MODE });
+    await mkdir(join(this.#root, UPLOADS_DIR), { recursive: true, mode: DIR_MODE });
   }
 
   // ---------------------------------------------------------------- buckets
@@ -156,9 +160,9 @@ class FsObjectStore implements ObjectStore {
       if (existing) throw this.#alreadyExists(existing, options?.owner);
       // Build the bucket in .tmp, then publish it with one rename.
       const tmp = this.#tmpPath();
-      await mkdir(join(tmp, 'keys'), { recursive: true });
+      await mkdir(join(tmp, 'keys'), { recursive: true, mode: DIR_MODE });
       const file: BucketFile = { name: bucket, createdAt: Date.now(), ...(options?.owner === undefined ? {} : { owner: options.owner }) };
-      await writeFile(join(tmp, 'bucket.json'), JSON.stringify(file));
+      await writeFile(join(tmp, 'bucket.json'), JSON.stringify(file), { mode: FILE_MODE });
       try {
         await rename(tmp, this.#bucketDir(bucket));
       } catch (err) {
@@ -225,7 +229,7 @@ class FsObjectStore implements ObjectStore {
       await this.#readBucket(bucket);
       const tmp = this.#tmpPath();
       try {
-        const fh = await open(tmp, 'wx');
+        const fh = await open(tmp, 'wx', FILE_MODE);
         let header: VersionHeader;
         try {
           const { size, md5 } = await streamInto(fh, body, options);
@@ -305,7 +309,7 @@ class FsObjectStore implements ObjectStore {
         }
         const tmp = this.#tmpPath();
         try {
-          const fh = await open(tmp, 'wx');
+          const fh = await open(tmp, 'wx', FILE_MODE);
           try {
             await fh.truncate(0);
           } finally {
@@ -454,9 +458,9 @@ class FsObjectStore implements ObjectStore {
       await this.#readBucket(bucket);
       const uploadId = randomBytes(24).toString('base64url');
       const tmp = this.#tmpPath();
-      await mkdir(tmp);
+      await mkdir(tmp, { mode: DIR_MODE });
       const file: UploadFile = { bucket, key, contentType: options.contentType ?? DEFAULT_CONTENT_TYPE, metadata };
-      await writeFile(join(tmp, 'upload.json'), JSON.stringify(file));
+      await writeFile(join(tmp, 'upload.json'), JSON.stringify(file), { mode: FILE_MODE });
       await rename(tmp, this.#uploadDir(uploadId));
       return { uploadId };
     });
@@ -479,7 +483,7 @@ class FsObjectStore implements ObjectStore {
       await this.#readUpload(bucket, key, uploadId);
       const tmp = this.#tmpPath();
       try {
-        const fh = await open(tmp, 'wx');
+        const fh = await open(tmp, 'wx', FILE_MODE);
         let header: VersionHeader;
         try {
           const { size, md5 } = await streamInto(fh, body, options);
@@ -526,7 +530,7 @@ class FsObjectStore implements ObjectStore {
         });
         const tmp = this.#tmpPath();
         try {
-          const out = await open(tmp, 'wx');
+          const out = await open(tmp, 'wx', FILE_MODE);
           let size = 0;
           try {
             for (const part of parts) {
@@ -608,7 +612,7 @@ class FsObjectStore implements ObjectStore {
     } finally {
       await fh.close();
     }
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
     const keyFile = join(dir, 'key');
     if (!(await exists(keyFile))) await this.#writeFileAtomic(keyFile, key);
     const existing = await this.#versions(dir);
@@ -754,7 +758,7 @@ class FsObjectStore implements ObjectStore {
   async #writeFileAtomic(path: string, data: string): Promise<void> {
     const tmp = this.#tmpPath();
     try {
-      const fh = await open(tmp, 'wx');
+      const fh = await open(tmp, 'wx', FILE_MODE);
       try {
         await fh.writeFile(data);
         if (this.#fsync) await fh.sync();

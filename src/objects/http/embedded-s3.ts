@@ -10,15 +10,16 @@
  * @packageDocumentation
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
+import { createLimitedServer, isClientAbort, type ListenerLimits } from '../../net/listener-limits.js';
 import { parseRangeHeader } from '../byte-range.js';
 import { NULL_VERSION_ID, type ObjectInfo, type ObjectStore } from '../object-store.types.js';
 import { isObjectsErrorCode, OBJECTS_ERRORS, ObjectsError, type ObjectsErrorCode } from '../objects-error.js';
 import type { AuthContext, S3Authenticator } from './auth.types.js';
 import { openPayload, readSmallPayload } from './payload.js';
-import { parseCompleteMultipartUpload, parseDeleteObjects, parseVersioningConfiguration, xmlDocument, type XmlNode } from './xml.js';
+import { parseCompleteMultipartUpload, parseDeleteObjects, parseVersioningConfiguration, XML_LIMIT_DEFAULTS, xmlDocument, type XmlLimits, type XmlNode } from './xml.js';
 
 /** Options of {@link startEmbeddedS3}. */
 export interface EmbeddedS3Options {
@@ -32,9 +33,31 @@ export interface EmbeddedS3Options {
   readonly port?: number;
   /** Region reported by GetBucketLocation and HeadBucket; default `us-east-1`. */
   readonly region?: string;
+  /** Listener timeouts, per-client connection cap and XML body limits; each defaults as in {@link S3_LIMIT_DEFAULTS}. */
+  readonly limits?: Partial<S3Limits>;
   /** Receives unexpected (500) errors; never sees payload bytes. */
   readonly onError?: (err: unknown, requestId: string) => void;
+  /** Told when a client went away mid-request (not an error of the server: log it quietly). */
+  readonly onClientAbort?: (requestId: string, reason: string) => void;
 }
+
+/** What the endpoint bounds for every client. */
+export interface S3Limits extends ListenerLimits {
+  readonly xml: XmlLimits;
+}
+
+/**
+ * Defaults of {@link S3Limits}: a whole request may take an hour (large uploads stream), but a
+ * connection that moves no byte for 30 s is closed, and headers must arrive within 10 s.
+ */
+export const S3_LIMIT_DEFAULTS: S3Limits = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 3_600_000,
+  idleTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnectionsPerIp: 64,
+  xml: XML_LIMIT_DEFAULTS,
+});
 
 /** Defaults of {@link EmbeddedS3Options}. */
 export const EMBEDDED_S3_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 0, region: 'us-east-1' });
@@ -84,11 +107,10 @@ const BUCKET_SUBRESOURCES = ['versioning', 'versions', 'location', 'uploads', 'd
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const host = options.host ?? EMBEDDED_S3_DEFAULTS.host;
   const region = options.region ?? EMBEDDED_S3_DEFAULTS.region;
-  const handler = new S3Handler(options.store, options.authenticate, region, options.onError);
-  const server: Server = createServer((req, res) => void handler.handle(req, res));
-  // Large uploads can be slow; S3 clients keep connections alive between requests.
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 30_000;
+  const limits: S3Limits = { ...S3_LIMIT_DEFAULTS, ...options.limits };
+  const handler = new S3Handler(options.store, options.authenticate, region, limits.xml, options.onError, options.onClientAbort);
+  // Large uploads may take long as a whole, but never stall: the idle timeout closes a silent connection.
+  const server: Server = createLimitedServer(limits, (req, res) => void handler.handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? EMBEDDED_S3_DEFAULTS.port, host, () => {
@@ -121,8 +143,15 @@ class S3Handler {
     private readonly store: ObjectStore,
     private readonly authenticate: S3Authenticator,
     private readonly region: string,
+    private readonly xmlLimits: XmlLimits,
     private readonly onError: ((err: unknown, requestId: string) => void) | undefined,
+    private readonly onClientAbort: ((requestId: string, reason: string) => void) | undefined,
   ) {}
+
+  /** Reads a small XML body (verified against its signed hash and checksums) under the XML size limit. */
+  private async readXmlBody(req: IncomingMessage, auth: AuthContext): Promise<string> {
+    return (await readSmallPayload(openPayload(req, req.headers, auth), this.xmlLimits.maxBytes)).toString('utf8');
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
@@ -154,6 +183,10 @@ class S3Handler {
     for (const name of t.query.keys()) {
       if (!KNOWN_SUBRESOURCES.has(name) && !name.toLowerCase().startsWith('x-amz-') && !name.startsWith('response-')) {
         throw new ObjectsError('NotImplemented', `The ${name} sub-resource is not implemented.`);
+      }
+      // response-* values become response headers: only characters a header can carry.
+      if (name.startsWith('response-') && !/^[\t\x20-\x7e]*$/.test(t.query.get(name) ?? '')) {
+        throw new ObjectsError('InvalidArgument', `The ${name} value may contain only printable ASCII characters.`);
       }
     }
     if (t.bucket === undefined) {
@@ -260,7 +293,7 @@ class S3Handler {
 
   private async putBucketVersioning(req: IncomingMessage, res: ServerResponse, bucket: string, auth: AuthContext): Promise<void> {
     await this.assertOwner(bucket, auth);
-    const status = parseVersioningConfiguration((await readSmallPayload(openPayload(req, req.headers, auth))).toString('utf8'));
+    const status = parseVersioningConfiguration(await this.readXmlBody(req, auth), this.xmlLimits);
     await this.store.putBucketVersioning(bucket, status);
     return this.send(res, 200);
   }
@@ -441,7 +474,7 @@ class S3Handler {
 
   private async deleteObjects(req: IncomingMessage, res: ServerResponse, bucket: string, auth: AuthContext): Promise<void> {
     const payload = openPayload(req, req.headers, auth);
-    const body = await readSmallPayload(payload);
+    const body = await readSmallPayload(payload, this.xmlLimits.maxBytes);
     // [S3 DeleteObjects] the body must carry an integrity check: Content-MD5 or an x-amz-checksum-*.
     const contentMd5 = single(req.headers['content-md5']);
     if (contentMd5 !== undefined) {
@@ -449,7 +482,7 @@ class S3Handler {
     } else if (payload.verifiedChecksum() === undefined) {
       throw new ObjectsError('InvalidRequest', 'Missing required header for this request: Content-MD5');
     }
-    const { quiet, objects } = parseDeleteObjects(body.toString('utf8'));
+    const { quiet, objects } = parseDeleteObjects(body.toString('utf8'), this.xmlLimits);
     const results: XmlNode[] = [];
     for (const o of objects) {
       try {
@@ -574,7 +607,7 @@ class S3Handler {
   }
 
   private async completeMultipartUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, uploadId: string, auth: AuthContext): Promise<void> {
-    const parts = parseCompleteMultipartUpload((await readSmallPayload(openPayload(req, req.headers, auth))).toString('utf8'));
+    const parts = parseCompleteMultipartUpload(await this.readXmlBody(req, auth), this.xmlLimits);
     const result = await this.store.completeMultipartUpload(bucket, key, uploadId, parts);
     return this.sendXml(
       res,
@@ -613,6 +646,12 @@ class S3Handler {
       if (code === 'InvalidRange' && err.details.size !== undefined) headers['content-range'] = `bytes */${err.details.size}`;
       if (code === 'MethodNotAllowed') headers.allow = 'GET, PUT, HEAD, DELETE, POST';
     }
+    if (isClientAbort(err, req)) {
+      // Nobody is left to answer: whatever the failure, note it quietly and drop the socket.
+      this.onClientAbort?.(requestId, err instanceof Error ? err.message : String(err));
+      res.destroy();
+      return;
+    }
     if (code === 'InternalError') this.onError?.(err, requestId);
     if (res.headersSent) {
       res.destroy();
@@ -629,6 +668,9 @@ class S3Handler {
 function authError(err: unknown): ObjectsError {
   if (err instanceof ObjectsError) return err;
   const code = typeof err === 'object' && err !== null ? (err as { s3Code?: unknown }).s3Code : undefined;
+  const message = typeof err === 'object' && err !== null ? (err as { s3Message?: unknown }).s3Message : undefined;
+  // Only the unsigned-headers refusal carries its own message (naming the headers, as S3 does).
+  if (code === 'AccessDenied' && typeof message === 'string' && message.startsWith('There were headers')) return new ObjectsError(code, message);
   if (isObjectsErrorCode(code)) return new ObjectsError(code);
   return new ObjectsError('AccessDenied');
 }

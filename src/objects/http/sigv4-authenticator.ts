@@ -10,6 +10,7 @@ export const AUTH_ERROR_TO_S3: Readonly<Record<AuthErrorCode, ObjectsErrorCode>>
   InvalidSignature: 'SignatureDoesNotMatch',
   SignatureExpired: 'RequestTimeTooSkewed',
   WrongScope: 'AuthorizationHeaderMalformed',
+  UnsignedHeaders: 'AccessDenied',
 };
 
 /**
@@ -19,7 +20,7 @@ export const AUTH_ERROR_TO_S3: Readonly<Record<AuthErrorCode, ObjectsErrorCode>>
 export function createSigV4Authenticator(opts: { region: string; lookup: CredentialLookup; maxSkewMs?: number }): S3Authenticator {
   return async (req) => {
     try {
-      const v = await verifySigV4(req, { services: ['s3'], region: opts.region, lookup: opts.lookup, uriEscapePath: false, maxSkewMs: opts.maxSkewMs });
+      const v = await verifySigV4(req, { services: ['s3'], region: opts.region, lookup: opts.lookup, uriEscapePath: false, maxSkewMs: opts.maxSkewMs, requireSignedAmzHeaders: true });
       return {
         accountId: v.credential.accountId,
         accessKeyId: v.credential.accessKeyId,
@@ -30,7 +31,7 @@ export function createSigV4Authenticator(opts: { region: string; lookup: Credent
         payloadHash: v.payloadHash,
       };
     } catch (err) {
-      if (err instanceof AuthError) throw Object.assign(new Error(err.message), { s3Code: AUTH_ERROR_TO_S3[err.code] });
+      if (err instanceof AuthError) throw Object.assign(new Error(err.message), { s3Code: AUTH_ERROR_TO_S3[err.code], s3Message: err.message });
       throw err;
     }
   };

@@ -1,7 +1,9 @@
 /**
- * `signer verify-lambda` against packages signed by a real server (StartSigningJob on
- * AWSLambda-SHA384-ECDSA), with revocation asked of that server over HTTP.
+ * `signer verify --format lambda-zip --mode Warn|Enforce` (formerly `signer verify-lambda`, still a hidden
+ * alias) against packages signed by a real server (StartSigningJob on AWSLambda-SHA384-ECDSA), with
+ * revocation asked of that server over HTTP. Every cryptographic check is firmware-verifier's.
  */
+import '../../sdk/quiet-node-warning.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { DescribeSigningJobCommand, PutSigningProfileCommand, RevokeSignatureCom
 import { strToU8, zipSync } from 'fflate';
 import { createTestCa } from '../../keys/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { runVerifyLambda } from './verify-lambda.js';
+import { runCli } from '../program.js';
 
 let t: TestServer;
 let dir: string;
@@ -68,10 +70,15 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** `signer verify --format lambda-zip --mode Warn …` (Lambda's default policy unless --mode is given). */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return cli('verify', '--format', 'lambda-zip', ...(argv.includes('--mode') ? [] : ['--mode', 'Warn']), ...argv);
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runVerifyLambda(argv, {
+  const code = await runCli(argv, {
     stdout: (s) => (out += s),
     stderr: (s) => (err += s),
     readFile: async (p) => new Uint8Array(readFileSync(p)),
@@ -80,7 +87,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-describe('[signer verify-lambda] Lambda code-signing checks: integrity, expiry, mismatch, revocation; Warn vs Enforce', () => {
+describe('[signer verify --format lambda-zip --mode] Lambda code-signing checks: integrity, expiry, mismatch, revocation; Warn vs Enforce', () => {
   it('a good package, trusted root, allowed profile version, not revoked → deployable in Enforce', async () => {
     const r = await run(f('good.signed.zip'), '--trusted-root', f('root.pem'), '--allowed-profile-version-arn', jobs.good!.profileVersionArn, '--data-dir', t.dataDir, '--mode', 'Enforce');
     expect(r.code, r.out + r.err).toBe(0);
@@ -121,7 +128,7 @@ describe('[signer verify-lambda] Lambda code-signing checks: integrity, expiry, 
 
   it('revocation asked with --endpoint and credentials from the environment', async () => {
     let out = '';
-    const code = await runVerifyLambda([f('revoked.signed.zip'), '--endpoint', t.url, '--mode', 'Enforce'], {
+    const code = await runCli(['verify', '--format', 'lambda-zip', f('revoked.signed.zip'), '--endpoint', t.url, '--mode', 'Enforce'], {
       stdout: (s) => (out += s),
       stderr: () => undefined,
       readFile: async (p) => new Uint8Array(readFileSync(p)),
@@ -169,6 +176,18 @@ describe('[signer verify-lambda] Lambda code-signing checks: integrity, expiry, 
     expect(r.out).toMatch(/^revocation: SKIPPED — no --data-dir or --endpoint/m);
     expect(r.out).toMatch(/^mismatch: SKIPPED — no --allowed-profile-version-arn given/m);
     expect(r.code).toBe(0);
+  });
+
+  it('the hidden alias verify-lambda runs the same code (Warn by default)', async () => {
+    const args = [f('good.signed.zip'), '--trusted-root', f('root.pem'), '--allowed-profile-version-arn', jobs.good!.profileVersionArn, '--data-dir', t.dataDir];
+    const alias = await cli('verify-lambda', ...args);
+    expect(alias).toEqual(await run(...args));
+    expect(alias.code).toBe(0);
+    expect((await cli('--help')).out).not.toMatch(/verify-lambda/);
+    // Without --mode, lambda-zip is the device's OK/FAIL (firmware-verifier), with --root as the anchor.
+    const device = await cli('verify', '--format', 'lambda-zip', '--root', f('root.pem'), f('good.signed.zip'));
+    expect(device.out).toMatch(/^OK lambda-zip digest=[0-9a-f]+ /);
+    expect((await cli('verify', '--format', 'lambda-zip', '--root', f('root.pem'), f('tampered.zip'))).out).toMatch(/^FAIL (BadCrc|HashMismatch): /);
   });
 
   it('usage errors exit 2', async () => {
