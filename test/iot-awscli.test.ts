@@ -1,26 +1,19 @@
 /**
  * `aws iot …` and `aws iot-jobs-data …` as a user types them, against the real server, with the
- * credentials/config files the server writes. Runs once per distinct CLI found: Debian's awscli v2
- * (/usr/bin/aws, 2.9.19, which signs `iot` with the SigV4 name `execute-api`) and the `aws` first on PATH.
+ * credentials/config files the server writes. Runs once per distinct `aws` on PATH (test/support/tools.ts):
+ * Debian's awscli v2 (2.9.19, which signs `iot` with the SigV4 name `execute-api`) and any other.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutSigningProfileCommand } from '@aws-sdk/client-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucket, certificateArn, sourceObject } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { findToolsOnPath, needTool } from './support/tools.js';
 
 const run = promisify(execFile);
 
-function onPath(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 function version(bin: string): string | undefined {
   try {
     return execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).trim().split(' ')[0];
@@ -28,8 +21,7 @@ function version(bin: string): string | undefined {
     return undefined;
   }
 }
-const pathAws = onPath();
-const candidates = [...new Set([pathAws, existsSync('/usr/bin/aws') ? '/usr/bin/aws' : undefined].filter((x): x is string => x !== undefined))];
+const candidates = needTool('AWS CLI (iot commands)', 'aws') === undefined ? [] : findToolsOnPath('aws');
 const clis: [string, string][] = [];
 for (const bin of candidates) {
   const v = version(bin);

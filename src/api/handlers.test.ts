@@ -14,8 +14,8 @@ const serverWith = (over: Partial<ApiServerDeps>) => () =>
 describe('Signer API handlers', () => {
   it('cover exactly the operations of the model', () => {
     expect([...SIGNER_OPERATIONS].sort()).toEqual(Object.keys(model.operations).sort());
+    // (every integration test starts a real server, whose ApiServer runs this same check)
     expect(() => checkHandlers(model, HANDLERS)).not.toThrow();
-    expect(serverWith({})).not.toThrow();
   });
 
   it('a model operation without a handler fails at start, naming the operation', () => {
