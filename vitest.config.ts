@@ -11,6 +11,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, ...(process.env.SIGNER_TEST_WITHOUT_VERIFIER === '1' ? VERIFIER_SUITE : [])],
     // Prints the backends a run skipped (test/support/tools.ts records them); fails CI if any.
     globalSetup: ['test/support/skip-summary.ts'],
+    // The AWS SDK's Node-version warning would flood the output of every suite that builds a client.
+    setupFiles: ['src/sdk/quiet-node-warning.ts'],
     // Ceilings, not budgets: a test waits for events and these only catch a hang (a loaded 2-core
     // machine running two `npm test` at once is several times slower than an idle one).
     testTimeout: 180_000,
