@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { checkHandlers, HANDLERS, SIGNER_OPERATIONS } from './handlers.js';
 import { loadSignerModel } from './model.js';
+import { loadConfig } from '../config/index.js';
 import { ApiServer, type ApiServerDeps } from './server.js';
 
 const model = loadSignerModel();
 
 /** ApiServer's constructor checks the handlers before it touches any other dependency. */
-const serverWith = (over: Partial<ApiServerDeps>) => () => new ApiServer({ model, throttle: { ratePerSecond: 0, burst: 0 }, ...over } as ApiServerDeps);
+const { limits } = loadConfig({ env: {} });
+const serverWith = (over: Partial<ApiServerDeps>) => () =>
+  new ApiServer({ model, throttle: { ratePerSecond: 0, burst: 0 }, limits: { ...limits, requestTimeoutMs: limits.apiRequestTimeoutMs }, ...over } as ApiServerDeps);
 
 describe('Signer API handlers', () => {
   it('cover exactly the operations of the model', () => {
