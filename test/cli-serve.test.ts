@@ -96,24 +96,40 @@ describe('signer serve', () => {
     });
   }
 
-  it('a taken explicit port fails the start before an account or credentials exist', async () => {
-    for (const which of ['port', 's3Port'] as const) {
+  it('a taken explicit port (API, S3, MQTT TLS, MQTT plain) fails the start before an account or credentials exist', async () => {
+    const cases = [
+      { setting: '--port', flags: (p: number) => ({ port: p }), env: {} as Record<string, string> },
+      { setting: '--s3-port', flags: (p: number) => ({ s3Port: p }), env: {} },
+      { setting: 'SIGNER_MQTT_TLS_PORT', flags: () => ({}), env: { SIGNER_MQTT_TLS_PORT: 'taken' } },
+      { setting: 'SIGNER_MQTT_PORT', flags: () => ({}), env: { SIGNER_MQTT_PORT: 'taken' } },
+    ];
+    for (const c of cases) {
       const dataDir = fresh();
       const taken = await takePort();
       try {
-        const config = loadConfig({ flags: { dataDir, port: which === 'port' ? taken.port : 0, s3Port: which === 's3Port' ? taken.port : 0 } });
-        await expect(startServer(config, { logger: createLogger('silent') })).rejects.toThrow(new RegExp(`port ${taken.port} is already in use; change --${which === 'port' ? 'port' : 's3-port'}`));
+        const env = Object.fromEntries(Object.entries(c.env).map(([k]) => [k, String(taken.port)]));
+        // Every other listener on a free port, so only the taken one can fail the start.
+        const config = loadConfig({ env: { SIGNER_MQTT_TLS_PORT: '0', SIGNER_MQTT_PORT: '0', ...env }, flags: { dataDir, port: 0, s3Port: 0, ...c.flags(taken.port) } });
+        await expect(startServer(config, { logger: createLogger('silent') }), c.setting).rejects.toThrow(new RegExp(`port ${taken.port} is already in use; change ${c.setting}`));
       } finally {
         taken.server.close();
       }
-      expect(existsSync(join(dataDir, 'credentials'))).toBe(false);
-      expect(existsSync(join(dataDir, 'config'))).toBe(false);
-      expect(existsSync(join(dataDir, 'endpoints.json'))).toBe(false);
+      expect(existsSync(join(dataDir, 'credentials')), c.setting).toBe(false);
+      expect(existsSync(join(dataDir, 'config')), c.setting).toBe(false);
+      expect(existsSync(join(dataDir, 'endpoints.json')), c.setting).toBe(false);
       const store = SqliteStateStore.open(join(dataDir, 'state.db'));
-      expect(await store.listAccounts()).toEqual([]);
+      expect(await store.listAccounts(), c.setting).toEqual([]);
       await store.close();
+      // The same data folder starts once the port is free, and its listeners answer.
+      const ok = await startServer(loadConfig({ env: { SIGNER_MQTT_TLS_PORT: '0', SIGNER_MQTT_PORT: '0' }, flags: { dataDir, port: 0, s3Port: 0 } }), { logger: createLogger('silent') });
+      try {
+        expect(existsSync(join(dataDir, 'credentials'))).toBe(true);
+        expect(ok.mqtt.tlsPort).toBeGreaterThan(0);
+      } finally {
+        await ok.close();
+      }
     }
-  });
+  }, 120_000);
 
   it('a client command against a stopped server names the endpoint, says it is not running and points at --data-dir', async () => {
     const dataDir = fresh();

@@ -69,8 +69,22 @@ export class JobExecutions {
     if (!j) throw new IotError('ResourceNotFoundException', `Job ${jobId} cannot be found.`);
     return j;
   }
+  /**
+   * Stores a job. A job that reaches COMPLETED or CANCELED here (whichever path got it there: the last
+   * execution, CancelJob, its abort criteria) gets its `$aws/events/job/…` event once the surrounding
+   * transaction is over and only if the stored job still says so (a rolled-back change emits nothing).
+   */
   saveJob(ctx: IotContext, job: Job): void {
+    const was = this.d.q('SELECT status FROM iot_jobs WHERE account_id = ? AND job_id = ?').pluck().get(ctx.accountId, job.jobId) as string | undefined;
     this.d.q('UPDATE iot_jobs SET status = ?, data = ? WHERE account_id = ? AND job_id = ?').run(job.status, encode(job), ctx.accountId, job.jobId);
+    const event = job.status === 'COMPLETED' ? 'completed' : job.status === 'CANCELED' ? 'canceled' : undefined;
+    if (!event || was === job.status) return;
+    queueMicrotask(() => {
+      const stored = this.getJob(ctx, job.jobId);
+      if (stored?.status !== job.status) return;
+      const { rollout: _rollout, ...view } = stored as Job & { rollout?: unknown };
+      this.bus.emit({ kind: 'job', accountId: ctx.accountId, jobId: job.jobId, event, job: view });
+    });
   }
 
   /** The newest execution of a job on a thing (or the given execution number). */

@@ -287,7 +287,7 @@ export class SqliteJobService implements JobService {
       this.ex.saveJob(ctx, next);
       return { job: next, changed: true };
     });
-    if (result.changed) this.bus.emit({ kind: 'job', accountId: ctx.accountId, jobId: input.jobId, event: 'canceled', job: this.view(result.job) });
+    // The `canceled` event comes from saveJob (the same one an abort-criteria cancel gets).
     return this.view(result.job);
   }
 
@@ -351,14 +351,16 @@ export class SqliteJobService implements JobService {
 
   async deleteJobExecution(ctx: IotContext, input: { jobId: string; thingName: string; executionNumber: number; force?: boolean }): Promise<void> {
     checkJobId(input.jobId);
-    this.ex.change(ctx, [input.thingName], () => {
+    const deleted = this.ex.change(ctx, [input.thingName], () => {
       const job = this.ex.requireJob(ctx, input.jobId) as StoredJob;
       const e = this.ex.latest(ctx, input.jobId, input.thingName, input.executionNumber);
       if (!e) throw new IotError('ResourceNotFoundException', `Job ${input.jobId} has no execution ${input.executionNumber} on thing ${input.thingName}.`);
       if (!isTerminal(e.status) && !input.force) throw new IotError('InvalidStateTransitionException', `The execution is ${e.status}; delete it with force.`);
       this.d.q('DELETE FROM iot_job_executions WHERE account_id = ? AND job_id = ? AND thing_name = ? AND execution_number = ?').run(ctx.accountId, input.jobId, input.thingName, input.executionNumber);
       this.ex.saveJob(ctx, this.recount(ctx, job));
+      return e;
     });
+    this.bus.emit({ kind: 'job-execution', accountId: ctx.accountId, jobId: input.jobId, thingName: input.thingName, event: 'deleted', execution: deleted });
   }
 
   /**

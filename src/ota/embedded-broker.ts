@@ -47,8 +47,11 @@ function ownsTopic(id: Identity, topic: string): boolean {
 export async function startEmbeddedBroker(opts: {
   tls: BrokerTls;
   devices: DeviceDirectory;
-  /** Only certificates of this account may connect (the account the OTA service serves). */
-  accountId: string;
+  /**
+   * Only certificates of this account may connect (the account the OTA service serves). A function:
+   * the server binds the broker's ports before the admin account exists; until it does, no device connects.
+   */
+  accountId: () => string | undefined;
   host: string;
   tlsPort: PortConfig;
   plainPort: PortConfig;
@@ -125,7 +128,7 @@ export async function startEmbeddedBroker(opts: {
     opts.devices
       .authenticateDevice(new Uint8Array(cert.raw))
       .then((auth) => {
-        if (!auth || auth.accountId !== opts.accountId) {
+        if (!auth || auth.accountId !== opts.accountId()) {
           logger.warn('mqtt: refused a client certificate that is not registered and ACTIVE', { remote: socket.remoteAddress });
           socket.destroy();
           return;
@@ -160,8 +163,18 @@ export async function startEmbeddedBroker(opts: {
       server.once('listening', onListening);
       server.listen(port, host);
     });
-  const tlsPort = await listenWithFallback('MQTT over TLS', opts.tlsPort, listen(tlsServer, opts.host), logger);
-  const plainPort = await listenWithFallback('MQTT (local, plain)', opts.plainPort, listen(plainServer, '127.0.0.1'), logger);
+  const closeServer = (s: NetServer | TlsServer) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()));
+  let tlsPort: number;
+  let plainPort: number;
+  try {
+    tlsPort = await listenWithFallback('MQTT over TLS', opts.tlsPort, listen(tlsServer, opts.host), logger);
+    plainPort = await listenWithFallback('MQTT (local, plain)', opts.plainPort, listen(plainServer, '127.0.0.1'), logger);
+  } catch (e) {
+    // A taken port: nothing stays bound and the broker's timers stop, so the caller can exit cleanly.
+    await new Promise<void>((r) => broker.close(() => r()));
+    await Promise.all([closeServer(tlsServer), closeServer(plainServer)]);
+    throw e;
+  }
 
   let handler: (topic: string, payload: Uint8Array) => void = () => undefined;
   let filters: readonly string[] = [];
@@ -198,7 +211,6 @@ export async function startEmbeddedBroker(opts: {
     transport,
     async close() {
       await new Promise<void>((r) => broker.close(() => r()));
-      const closeServer = (s: NetServer | TlsServer) => new Promise<void>((r) => s.close(() => r()));
       await Promise.all([closeServer(tlsServer), closeServer(plainServer)]);
     },
   };

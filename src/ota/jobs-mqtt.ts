@@ -10,6 +10,7 @@
  * subscribes to its `accepted` topic (or the broker cannot tell: an external broker), the same
  * execution is also published on `notify-next`.
  */
+import { randomUUID } from 'node:crypto';
 import { eventTopic, jobsTopic } from '../../simulator/ota-wire/index.js';
 import {
   isIotError,
@@ -223,20 +224,50 @@ export class JobsMqttApi {
       case 'pending-changed':
         await this.send(jobsTopic.notify(e.thingName), { timestamp, jobs: { ...(e.inProgressJobs.length ? { IN_PROGRESS: e.inProgressJobs.slice(0, 10).map(summaryJson) } : {}), ...(e.queuedJobs.length ? { QUEUED: e.queuedJobs.slice(0, 10).map(summaryJson) } : {}) } });
         return;
-      case 'job':
-        await this.send(eventTopic.job(e.jobId, e.event), { eventType: 'JOB', operation: e.event, jobId: e.jobId, status: e.job.status, timestamp, ...(e.job.reasonCode ? { reasonCode: e.job.reasonCode } : {}) });
+      case 'job': {
+        // The documented shape of a job event (AWS IoT developer guide, "Jobs events"); times in ms.
+        const j = e.job;
+        const ms = (d: Date | undefined) => (d ? new Date(d).getTime() : undefined);
+        const counts = j.jobProcessDetails;
+        await this.send(eventTopic.job(e.jobId, e.event), {
+          eventType: 'JOB',
+          eventId: randomUUID(),
+          timestamp,
+          operation: e.event,
+          jobId: e.jobId,
+          status: e.event === 'deleted' ? 'DELETION_IN_PROGRESS' : j.status,
+          targetSelection: j.targetSelection,
+          targets: j.targets,
+          ...(j.description !== undefined ? { description: j.description } : {}),
+          ...(e.event === 'completed' && j.completedAt ? { completedAt: ms(j.completedAt) } : {}),
+          createdAt: ms(j.createdAt),
+          lastUpdatedAt: ms(j.lastUpdatedAt),
+          ...(e.event === 'completed'
+            ? {
+                jobProcessDetails: {
+                  numberOfCanceledThings: counts.numberOfCanceledThings,
+                  numberOfRejectedThings: counts.numberOfRejectedThings,
+                  numberOfFailedThings: counts.numberOfFailedThings,
+                  numberOfRemovedThings: counts.numberOfRemovedThings,
+                  numberOfSucceededThings: counts.numberOfSucceededThings,
+                },
+              }
+            : {}),
+          ...(e.event !== 'completed' && j.comment !== undefined ? { comment: j.comment } : {}),
+          ...(e.event !== 'completed' && j.reasonCode !== undefined ? { reasonCode: j.reasonCode } : {}),
+        });
         return;
+      }
       case 'job-execution':
         await this.send(eventTopic.jobExecution(e.jobId, e.event), {
           eventType: 'JOB_EXECUTION',
+          eventId: randomUUID(),
+          timestamp,
           operation: e.event,
           jobId: e.jobId,
           thingArn: e.execution.thingArn,
           status: e.execution.status,
-          statusDetails: e.execution.statusDetails,
-          versionNumber: e.execution.versionNumber,
-          executionNumber: e.execution.executionNumber,
-          timestamp,
+          ...(Object.keys(e.execution.statusDetails ?? {}).length ? { statusDetails: e.execution.statusDetails } : {}),
         });
         return;
     }

@@ -163,11 +163,17 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     limits: { ...config.limits, requestTimeoutMs: config.limits.apiRequestTimeoutMs },
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  // Both ports are bound before the first account or credentials file is written: a start that fails
-  // on a taken port leaves the data folder as it found it (apart from the empty state file).
+  // Every port (API, S3, both MQTT listeners) is bound, and an external broker connected, before the
+  // first account or credentials file is written: a start that fails on a taken port leaves the data
+  // folder as it found it (apart from the empty state file and the generated CAs).
   let s3Close: () => Promise<void> = async () => undefined;
   let apiPort: number;
   let s3Port: number;
+  // The broker admits devices of the admin account only, which exists once the ports are bound.
+  let bootstrapped: string | undefined;
+  let broker: EmbeddedBroker | undefined;
+  let transport: MqttTransport;
+  let mqtt: RunningServer['mqtt'];
   try {
     apiPort = await listenWithFallback('Signer API', config.api, (p) => api.listen(p, config.host), logger);
     s3Port = await listenWithFallback(
@@ -189,8 +195,23 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     },
     logger,
     );
+    if (config.mqtt.kind === 'embedded') {
+      const tls = await loadOrCreateBrokerTls(config.dataDir, caKeys);
+      broker = await startEmbeddedBroker({ tls, devices: iot.certificates, accountId: () => bootstrapped, host: config.host, tlsPort: config.mqtt.tls, plainPort: config.mqtt.plain, logger });
+      transport = broker.transport;
+      mqtt = { tlsUrl: `mqtts://localhost:${broker.tlsPort}`, tlsPort: broker.tlsPort, plainUrl: `mqtt://127.0.0.1:${broker.plainPort}`, plainPort: broker.plainPort, caFile: tls.caFile };
+    } else {
+      const m = config.mqtt;
+      transport = await connectExternalTransport(m.url, logger, {
+        ...(m.caFile ? { ca: readFileSync(m.caFile, 'utf8') } : {}),
+        ...(m.certFile && m.keyFile ? { cert: readFileSync(m.certFile, 'utf8'), key: readFileSync(m.keyFile, 'utf8') } : {}),
+      });
+      mqtt = { externalUrl: m.url };
+    }
   } catch (e) {
     await api.close().catch(() => undefined);
+    await s3Close().catch(() => undefined);
+    await iot.close();
     await jobs.stop();
     for (const sink of sinks) await sink.close();
     await hsm?.close();
@@ -204,22 +225,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   if (created) logger.info('created admin account and access key', { accountId: adminAccountId, credentials: join(config.dataDir, 'credentials') });
 
   const iotContext: IotContext = { accountId: adminAccountId, region: config.region };
-  let broker: EmbeddedBroker | undefined;
-  let transport: MqttTransport;
-  let mqtt: RunningServer['mqtt'];
-  if (config.mqtt.kind === 'embedded') {
-    const tls = await loadOrCreateBrokerTls(config.dataDir, caKeys);
-    broker = await startEmbeddedBroker({ tls, devices: iot.certificates, accountId: adminAccountId, host: config.host, tlsPort: config.mqtt.tls, plainPort: config.mqtt.plain, logger });
-    transport = broker.transport;
-    mqtt = { tlsUrl: `mqtts://localhost:${broker.tlsPort}`, tlsPort: broker.tlsPort, plainUrl: `mqtt://127.0.0.1:${broker.plainPort}`, plainPort: broker.plainPort, caFile: tls.caFile };
-  } else {
-    const m = config.mqtt;
-    transport = await connectExternalTransport(m.url, logger, {
-      ...(m.caFile ? { ca: readFileSync(m.caFile, 'utf8') } : {}),
-      ...(m.certFile && m.keyFile ? { cert: readFileSync(m.certFile, 'utf8'), key: readFileSync(m.keyFile, 'utf8') } : {}),
-    });
-    mqtt = { externalUrl: m.url };
-  }
+  bootstrapped = adminAccountId;
   // AWS answers a bare host name (port 8883 implied); a broker on another port is named host:port.
   if (mqtt.tlsPort !== undefined) endpoints.dataAts = mqtt.tlsPort === 8883 ? 'localhost' : `localhost:${mqtt.tlsPort}`;
   else if (mqtt.externalUrl) {

@@ -1,12 +1,14 @@
 /**
- * `signer flash` and `signer simulate board`: definitions only; the actions (actions/flash.ts) call
- * src/flash/flash-run.ts and simulator/boards/run-board.ts (docs/serial.md).
+ * `signer flash`, `signer simulate board` and `signer simulate device`: definitions only; the actions
+ * (actions/flash.ts, actions/simulate-device.ts) call src/flash/flash-run.ts, simulator/boards/run-board.ts
+ * (docs/serial.md) and simulator/agent (docs/ota.md).
  */
 import { Option } from 'commander';
 import type { CommandGroup } from '../command-group.types.js';
 import { helpFooter } from '../help.js';
 import type { FlashCliOptions, SimulateBoardOptions } from '../actions/flash.js';
-import { collect, integerArg, JSON_OPTION } from './common.js';
+import type { SimulateDeviceOptions } from '../actions/simulate-device.js';
+import { collect, dataDirOf, integerArg, JSON_OPTION, withDataDir } from './common.js';
 import { addTrustOptions } from './verify.js';
 
 const PROTOCOLS = ['smp', 'stm32', 'esp'] as const;
@@ -65,7 +67,7 @@ export const simulate: CommandGroup = {
     const sim = program
       .command('simulate')
       .description('simulated devices to test against')
-      .addHelpText('after', helpFooter({ env: ['NO_COLOR'], examples: ['signer simulate board --protocol smp --key root-ec-p256.pem'] }));
+      .addHelpText('after', helpFooter({ env: ['NO_COLOR'], examples: ['signer simulate board --protocol smp --key root-ec-p256.pem', 'signer simulate device --thing sensor-7 --signer-cert ota.crt=signer.pem --once'] }));
     sim
       .command('board')
       .description('a simulated board on a pseudo-terminal: prints the port to flash, logs what the board sees, until Ctrl-C')
@@ -88,6 +90,44 @@ export const simulate: CommandGroup = {
         ctx.run(async () => {
           const { runSimulateBoardAction } = await import('../actions/flash.js');
           return runSimulateBoardAction(ctx.io, opts);
+        }),
+      );
+    withDataDir(
+      sim
+        .command('device')
+        .description('a simulated FreeRTOS OTA device on the running server\'s broker (mutual TLS): prints its progress')
+        .requiredOption('--thing <name>', 'the thing the device is (made, with a new ACTIVE certificate, unless --cert/--key)')
+        .option('--cert <pem>', 'device certificate (with --key; default: CreateKeysAndCertificate through the IoT API)')
+        .option('--key <pem>', 'device private key (with --cert)')
+        .option('--ca <pem>', "CA the broker's TLS certificate chains to (default: the one <data>/endpoints.json names)")
+        .addOption(new Option('--signer-cert <[certfile=]pem>', "code-signing certificate the device verifies images with, for the job's certfile (or any); repeatable").argParser(collect))
+        .option('--endpoint <host:port>', 'TLS broker (default: mqtt.tls of <data>/endpoints.json)')
+        .option('--factory-version <a.b.c>', 'version of the image the device runs at start', '1.0.0')
+        .addOption(new Option('--blocks-per-request <n>', 'blocks the agent asks for per request (otaconfigMAX_NUM_BLOCKS_REQUEST)').argParser(integerArg).default(1))
+        .option('--fail-self-test', "the new image's self-test fails (the device rolls back and reports FAILED)")
+        .option('--once', 'exit after one update: 0 once accepted, 1 if the device reports FAILED or REJECTED')
+        .option('--credentials <profile>', 'credentials profile in <data>/credentials', 'default')
+        .addOption(JSON_OPTION()),
+    )
+      .addHelpText(
+        'after',
+        helpFooter({
+          notes:
+            'Runs the simulator/agent OTA agent (FreeRTOS OTA library behaviour: job document, MQTT file stream, bitmap\n' +
+            'requests, signature check with firmware-verifier, test boot, self-test, accept or roll back). Plain lines by\n' +
+            'default (states, `receive JOB n/m` every tenth, the status payloads it publishes); --json: one JSON object per\n' +
+            'event. Without --once it runs until Ctrl-C. An image must carry the simulator header (docs/ota.md).',
+          env: ['SIGNER_DATA_DIR', 'SIGNER_CONFIG', 'NO_COLOR'],
+          examples: [
+            'signer simulate device --thing sensor-7 --signer-cert ota.crt=signer.pem',
+            'signer simulate device --thing sensor-7 --cert sensor-7/certificate.pem.crt --key sensor-7/private.pem.key --signer-cert signer.pem --once --json',
+          ],
+        }),
+      )
+      .action((opts: SimulateDeviceOptions) =>
+        ctx.run(async () => {
+          const { runSimulateDevice } = await import('../actions/simulate-device.js');
+          return runSimulateDevice(ctx.io, dataDirOf(ctx.io, opts), opts);
         }),
       );
   },
