@@ -2,21 +2,17 @@
  * `signer things create` and `signer ota create|describe|list|cancel|executions`, run as a user runs
  * them (a separate process reading <data>/endpoints.json and <data>/credentials) against a server.
  */
-import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign, verify, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DescribeCertificateCommand, DescribeJobCommand, ListThingPrincipalsCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { PutSigningProfileCommand } from '@aws-sdk/client-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSigner } from './support/cli-process.js';
 import { certificateArn } from './support/fixtures.js';
 import { iotClient } from './support/iot.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 let t: TestServer;
 let iot: IoTClient;
@@ -27,15 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.stop());
 
-async function signer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', t.dataDir], { timeout: 120_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+const signer = (args: string[]) => runSigner([...args, '--data-dir', t.dataDir]);
 
 describe('signer things / signer ota', () => {
   let dir: string;

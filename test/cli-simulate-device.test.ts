@@ -4,50 +4,38 @@
  * create` (another process) starts the update and the device's own output and the job execution say
  * how it ended.
  */
-import { spawn, execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DescribeJobExecutionCommand, GetOTAUpdateCommand, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSigner, spawnSigner, type SignerProcess } from './support/cli-process.js';
 import { iotClient } from './support/iot.js';
 import { firmware, freertosProfile } from './support/ota.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 let t: TestServer;
-const children: ReturnType<typeof spawn>[] = [];
+const children: SignerProcess[] = [];
 beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) await c.stop();
   await t?.stop();
 });
 
 async function signer(args: string[]): Promise<string> {
-  return (await run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', t.dataDir], { timeout: 120_000 })).stdout;
+  const r = await runSigner([...args, '--data-dir', t.dataDir]);
+  if (r.code !== 0) throw new Error(`signer ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Starts `signer simulate device …`; resolves once it printed `ready` (a line matching it). */
 async function simulate(args: string[], ready: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'simulate', 'device', ...args, '--data-dir', t.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${ready} in:\n${out}\n${err}`)), 120_000);
-    const check = () => ready.test(out) && (clearTimeout(timer), resolve());
-    child.stdout.on('data', check);
-    void exited.then(() => (clearTimeout(timer), reject(new Error(`exited early:\n${out}\n${err}`))));
-  });
-  return { exited, out: () => out, err: () => err };
+  const dev = spawnSigner(['simulate', 'device', ...args, '--data-dir', t.dataDir]);
+  children.push(dev);
+  await dev.waitFor((out) => (ready.test(out) ? true : undefined), String(ready));
+  return dev;
 }
 
 async function executionStatus(jobId: string, thingName: string, want: string): Promise<string> {
@@ -115,10 +103,7 @@ describe('signer simulate device', () => {
     const other = join(t.dataDir, 'sim-bad-2');
     await signer(['things', 'create', 'sim-bad-2', '--out', other]);
     // The key does not match the certificate: TLS fails before any MQTT.
-    const r = await run(process.execPath, ['--import', 'tsx', MAIN, 'simulate', 'device', '--thing', 'sim-bad', '--cert', join(dir, 'certificate.pem.crt'), '--key', join(other, 'private.pem.key'), '--signer-cert', join(dir, 'certificate.pem.crt'), '--once', '--data-dir', t.dataDir], { timeout: 120_000 }).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-    );
+    const r = await runSigner(['simulate', 'device', '--thing', 'sim-bad', '--cert', join(dir, 'certificate.pem.crt'), '--key', join(other, 'private.pem.key'), '--signer-cert', join(dir, 'certificate.pem.crt'), '--once', '--data-dir', t.dataDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot connect to mqtts:\/\/localhost:\d+ as sim-bad/);
     expect(r.stderr).not.toMatch(/PRIVATE KEY/);

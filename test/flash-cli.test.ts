@@ -2,51 +2,23 @@
  * The commands as a user runs them: `signer simulate board` in one process prints a pty path,
  * `signer flash` in another flashes it; exit codes and --json as documented in docs/serial.md.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSigner, simulatedBoardPort, spawnSigner, type SignerProcess } from './support/cli-process.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/signer.js', import.meta.url));
 const vec = (p: string) => fileURLToPath(new URL(`./vectors/bootloaders/mcuboot/${p}`, import.meta.url));
+const signer = (args: string[]) => runSigner(args, { from: 'bin' });
 
-async function signer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [bin, ...args], { cwd: root, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-
-let sim: ChildProcess | undefined;
+let sim: SignerProcess;
 let port = '';
-let boardLog = '';
+const boardLog = () => sim.err();
 
 beforeAll(async () => {
-  sim = spawn('node', [bin, 'simulate', 'board', '--protocol', 'smp', '--key', vec('keys/root-ec-p256.pem'), '--baud', '230400', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  sim.stderr?.on('data', (d: Buffer) => (boardLog += d.toString()));
-  port = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    sim?.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { port: string }).port);
-    });
-    sim?.once('exit', (c) => reject(new Error(`simulate board exited ${c}: ${boardLog}`)));
-  });
+  sim = spawnSigner(['simulate', 'board', '--protocol', 'smp', '--key', vec('keys/root-ec-p256.pem'), '--baud', '230400', '--json'], { from: 'bin' });
+  port = await sim.waitFor(simulatedBoardPort, 'the board printed its port');
 });
 
-afterAll(async () => {
-  if (sim && sim.exitCode === null) {
-    const exited = new Promise((r) => sim?.once('exit', r));
-    sim.kill('SIGINT');
-    await exited;
-  }
-});
+afterAll(async () => sim?.stop());
 
 describe('signer flash / signer simulate board (processes)', () => {
   it('flashes a signed image; the board log shows the boot loader checked and booted it', async () => {
@@ -55,7 +27,7 @@ describe('signer flash / signer simulate board (processes)', () => {
     const result = JSON.parse(r.stdout) as { verified: boolean; booted: boolean; bytes: number };
     expect(result).toMatchObject({ verified: true, booted: true, bytes: 4278 });
     expect(r.stderr).toMatch(/signer flash: write\b/);
-    expect(boardLog).toMatch(/swapped in for a test run/);
+    expect(boardLog()).toMatch(/swapped in for a test run/);
   });
 
   it('refuses an image the trust does not accept: exit 1 with the reason; no trust at all: exit 2', async () => {
