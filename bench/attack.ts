@@ -113,7 +113,11 @@ async function attack(signerUrl: string, s3Url: string, cred: { accessKeyId: str
     new HttpRequest({ method: 'POST', hostname: u.hostname, port: Number(u.port), path: '/attack-bucket/any-key', query: { uploadId: 'none' }, headers: { host: u.host, 'content-length': String(body.length), 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') } }),
   )) as HttpRequest;
   while (running && parts.includes('xml')) {
-    const r = await send(s3Url, 'POST', '/attack-bucket/any-key?uploadId=none', signed.headers, body);
+    // Once told to stop, the server may go away under the request in flight: that is the end, not an error.
+    const r = await send(s3Url, 'POST', '/attack-bucket/any-key?uploadId=none', signed.headers, body).catch((e: unknown) => {
+      if (running) throw e;
+    });
+    if (!r) break;
     xmlAnswers++;
     xmlCodes.add(`${r.status} ${r.code ?? ''}`);
   }
