@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Accounts, SecretBox, deriveKey } from '../accounts/index.js';
 import { ApiServer, loadSignerModel, type TargetService } from '../api/index.js';
@@ -234,8 +234,10 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   }
   const ota = await startOtaService({ ctx: iotContext, iot, transport, logger });
 
+  // Written whole under a temporary name, then renamed: a reader (the CLI, a test) never sees half a file.
+  const endpointsFile = join(config.dataDir, 'endpoints.json');
   writeFileSync(
-    join(config.dataDir, 'endpoints.json'),
+    `${endpointsFile}.tmp`,
     JSON.stringify(
       {
         signer: apiUrl,
@@ -252,6 +254,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     ) + '\n',
     { mode: 0o600 },
   );
+  renameSync(`${endpointsFile}.tmp`, endpointsFile);
   logger.info('listening', { signer: apiUrl, s3: s3Url, mqtt: mqtt.tlsUrl ?? mqtt.externalUrl, mqttLocal: mqtt.plainUrl, dataDir: config.dataDir, platforms: platforms.all().length });
   await jobs.recover();
 
