@@ -224,17 +224,19 @@ export function encodeGetRequest(r: { clientToken?: string; fileId: number; bloc
   return format === 'cbor' ? encodeCbor(msg) : utf8.encode(JSON.stringify(msg));
 }
 
+/** Device side: the message a payload of either format carries; undefined when it is not one CBOR item or valid JSON. */
+function decodeMessage(payload: Uint8Array, format: StreamFormat): unknown {
+  if (format === 'cbor') return decodeCbor(payload);
+  try {
+    return JSON.parse(text.decode(payload)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Device side: decodes a data message; undefined when the FreeRTOS decoder would refuse it. */
 export function decodeDataBlock(payload: Uint8Array, format: StreamFormat): DataBlock | undefined {
-  let m: unknown;
-  if (format === 'cbor') m = decodeCbor(payload);
-  else {
-    try {
-      m = JSON.parse(text.decode(payload));
-    } catch {
-      return undefined;
-    }
-  }
+  const m = decodeMessage(payload, format);
   if (!isMap(m)) return undefined;
   const { f, i, l, p, c } = m;
   if (!isInt(f) || !isInt(i) || !isInt(l) || f < 0 || i < 0) return undefined;
@@ -247,15 +249,7 @@ export function decodeDataBlock(payload: Uint8Array, format: StreamFormat): Data
 
 /** Device/tool side: decodes a `rejected` message (short or long key forms). */
 export function decodeStreamError(payload: Uint8Array, format: StreamFormat): { code: string; message?: string; clientToken?: string } | undefined {
-  let m: unknown;
-  if (format === 'cbor') m = decodeCbor(payload);
-  else {
-    try {
-      m = JSON.parse(text.decode(payload));
-    } catch {
-      return undefined;
-    }
-  }
+  const m = decodeMessage(payload, format);
   if (!isMap(m)) return undefined;
   const code = m['o'] ?? m['code'];
   if (typeof code !== 'string') return undefined;
@@ -266,15 +260,7 @@ export function decodeStreamError(payload: Uint8Array, format: StreamFormat): { 
 
 /** Device/tool side: decodes a `description` message. */
 export function decodeDescription(payload: Uint8Array, format: StreamFormat): { clientToken?: string; streamVersion: number; description?: string; files: { fileId: number; size: number }[] } | undefined {
-  let m: unknown;
-  if (format === 'cbor') m = decodeCbor(payload);
-  else {
-    try {
-      m = JSON.parse(text.decode(payload));
-    } catch {
-      return undefined;
-    }
-  }
+  const m = decodeMessage(payload, format);
   if (!isMap(m) || !isInt(m['s']) || !Array.isArray(m['r'])) return undefined;
   const files: { fileId: number; size: number }[] = [];
   for (const r of m['r'] as unknown[]) {
