@@ -4,15 +4,14 @@
  * per distinct `aws` on PATH (test/support/tools.ts): Debian's awscli v2, whose bundled model has 17 of
  * the 19 operations (no SignPayload / GetRevocationStatus), and any other (e.g. a pip-installed v1).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
+import { awsCli, type AwsCliResult } from './support/aws-cli.js';
 import { findToolsOnPath, needTool } from './support/tools.js';
 
-const run = promisify(execFile);
 
 function version(bin: string): string | undefined {
   try {
@@ -38,29 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.stop());
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: Record<string, unknown>;
-}
-
-async function aws(bin: string, args: string[]): Promise<CliResult> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AWS_')) env[k] = v;
-  Object.assign(env, {
-    AWS_SHARED_CREDENTIALS_FILE: join(t.dataDir, 'credentials'),
-    AWS_CONFIG_FILE: join(t.dataDir, 'config'),
-    AWS_PAGER: '',
-  });
-  try {
-    const out = await run(bin, ['--endpoint-url', t.url, '--output', 'json', 'signer', ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout: out.stdout, stderr: out.stderr, json: out.stdout.trim() ? (JSON.parse(out.stdout) as Record<string, unknown>) : {} };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '', json: {} };
-  }
-}
+const aws = (bin: string, args: string[]): Promise<AwsCliResult> => awsCli(bin, t, ['signer', ...args]);
 
 describe.skipIf(pathAws === undefined)('aws CLI against the server', () => {
   it('the server wrote the shared credentials and config files into its data dir', () => {

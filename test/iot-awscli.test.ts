@@ -3,16 +3,14 @@
  * credentials/config files the server writes. Runs once per distinct `aws` on PATH (test/support/tools.ts):
  * Debian's awscli v2 (2.9.19, which signs `iot` with the SigV4 name `execute-api`) and any other.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { PutSigningProfileCommand } from '@aws-sdk/client-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucket, certificateArn, sourceObject } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { awsCli, type AwsCliResult } from './support/aws-cli.js';
 import { findToolsOnPath, needTool } from './support/tools.js';
 
-const run = promisify(execFile);
 
 function version(bin: string): string | undefined {
   try {
@@ -37,25 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.stop());
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: Record<string, unknown>;
-}
-
-async function aws(bin: string, args: string[]): Promise<CliResult> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AWS_')) env[k] = v;
-  Object.assign(env, { AWS_SHARED_CREDENTIALS_FILE: join(t.dataDir, 'credentials'), AWS_CONFIG_FILE: join(t.dataDir, 'config'), AWS_PAGER: '' });
-  try {
-    const out = await run(bin, ['--endpoint-url', t.url, '--output', 'json', ...args], { env, timeout: 60_000 });
-    return { code: 0, stdout: out.stdout, stderr: out.stderr, json: out.stdout.trim() ? (JSON.parse(out.stdout) as Record<string, unknown>) : {} };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '', json: {} };
-  }
-}
+const aws = (bin: string, args: string[]): Promise<AwsCliResult> => awsCli(bin, t, args);
 
 describe.skipIf(clis.length === 0).each(clis)('aws-cli %s: aws iot', (label, bin) => {
   const tag = label.replace(/[^0-9a-zA-Z]/g, '_');
